@@ -1,0 +1,310 @@
+"""The agent: answers the judge's requests next to the student's objects.
+
+It runs inside the sandbox over the student's code, and in the judge's own
+process over the reference solution (`grader.judge.proxy.LocalBackend`), so both
+sides of every comparison go through the same code and the same encoding.
+
+Requests are ``{"op": name, ...}``; replies are ``{"ok": true, "value": ...}`` or
+``{"ok": false, "error": {...}}``. Operations are a name-keyed registry
+(`OPERATIONS`); probes that must run next to the object (gradient tape,
+``tf.function`` tracing, config round trip, ``.keras`` save and reload, a loss
+inside a compiled model) live here, not in the judge.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from grader.sandbox import loader
+from grader.sandbox.protocol import Decoder, Encoder, HandleRef, Limits, ProtocolError
+
+ALLOWED_MODULES = {"tensorflow": tf, "keras": keras, "numpy": np}
+
+
+class StudentError(Exception):
+    """Raised inside an operation to report a plain-words problem to the judge."""
+
+
+def prepare_runtime(intra_threads: int = 1, inter_threads: int = 2) -> None:
+    """Pin TF's thread pools before the first op (sandboxes run side by side)."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(intra_threads)
+        tf.config.threading.set_inter_op_parallelism_threads(inter_threads)
+    except RuntimeError:
+        pass  # already initialised: in the judge's process, keep what is there
+
+
+class Agent:
+    def __init__(self, wanted: set[str] | None = None, limits: Limits | None = None) -> None:
+        self.wanted = set(wanted or ())
+        self.limits = limits or Limits()
+        self.module = loader.new_module("submission")
+        self.objects: dict[int, Any] = {}
+        self.next_id = 1
+        self.sources: dict[str, list[str]] = {}
+        self.tmpdir = tempfile.mkdtemp(prefix="agent-")
+
+    # ----------------------------------------------------------------- plumbing
+    def handle(self, header: dict, frames: list[bytes]) -> tuple[dict, list[bytes]]:
+        """Answer one request; never raises for anything the student's code does."""
+        op = header.get("op")
+        operation = OPERATIONS.get(op) if isinstance(op, str) else None
+        if operation is None:
+            return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown operation {op!r}"}}, []
+        try:
+            decoder = Decoder(frames, from_handle=self._lookup, from_array=_from_array, limits=self.limits)
+            args = {k: decoder.decode(v) for k, v in header.items() if k != "op"}
+            value = operation(self, **args)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, pytest's Exit: all the student's
+            return {"ok": False, "error": self._describe(exc)}, []
+        encoder = Encoder(to_array=_to_array, to_handle=self._register, limits=self.limits)
+        try:
+            encoded = encoder.encode(value)
+        except ProtocolError as exc:
+            return {"ok": False, "error": {"type": "ResultTooLarge", "message": str(exc), "traceback": []}}, []
+        except BaseException as exc:  # noqa: BLE001 - converting a result may run student code
+            return {"ok": False, "error": self._describe(exc)}, []
+        return {"ok": True, "value": encoded}, encoder.frames
+
+    def _lookup(self, ref: HandleRef) -> Any:
+        if ref.id not in self.objects:
+            raise StudentError("an object from an earlier step is gone (the sandbox restarted)")
+        return self.objects[ref.id]
+
+    def _register(self, obj: Any) -> HandleRef:
+        handle_id = self.next_id
+        self.next_id += 1
+        self.objects[handle_id] = obj
+        cls = type(obj)
+        bases = [f"{getattr(c, '__module__', '?')}.{getattr(c, '__qualname__', '?')}" for c in cls.__mro__]
+        return HandleRef(handle_id, f"{cls.__module__}.{cls.__qualname__}", tuple(bases[:64]), callable(obj))
+
+    def _describe(self, exc: BaseException) -> dict:
+        frames = []
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename in self.sources:
+                lines = self.sources[frame.filename]
+                code = lines[frame.lineno - 1].strip() if 0 < (frame.lineno or 0) <= len(lines) else ""
+                frames.append({"file": frame.filename, "line": frame.lineno, "name": frame.name, "code": code[:200]})
+        return {
+            "type": type(exc).__name__ if not isinstance(exc, StudentError) else "Problem",
+            "message": loader._safe_str(exc),
+            "traceback": frames[-8:],
+            "not_implemented": isinstance(exc, NotImplementedError),
+        }
+
+    def resolve(self, target: Any) -> Any:
+        """A target is an object (decoded handle) or ``{"name": ...}`` in the student's namespace."""
+        if isinstance(target, dict) and set(target) == {"name"}:
+            name = target["name"]
+            if name not in self.module.__dict__:
+                raise StudentError(f"`{name}` is not defined in your submission")
+            return self.module.__dict__[name]
+        return target
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.tmpdir, name)
+
+
+# --------------------------------------------------------------------- conversions
+
+
+def _to_array(value: Any):
+    if isinstance(value, tf.DType):
+        return value.name, "dtype"
+    if isinstance(value, (tf.Variable, keras.Variable)):
+        return np.array(value.numpy() if hasattr(value, "numpy") else value), "variable"
+    if tf.is_tensor(value) and hasattr(value, "numpy"):
+        try:
+            return value.numpy(), "tensor"
+        except Exception:  # noqa: BLE001 - symbolic tensors stay handles
+            return None
+    return None
+
+
+def _from_array(array: np.ndarray, kind: str) -> Any:
+    if kind in {"tensor", "variable"}:
+        return tf.constant(array)
+    if kind == "scalar":
+        return array[()]
+    return array
+
+
+def _float_tensor(value: Any) -> tf.Tensor:
+    tensor = tf.convert_to_tensor(value)
+    if not tensor.dtype.is_floating:
+        raise StudentError(f"cannot differentiate with respect to a {tensor.dtype.name} input")
+    return tensor
+
+
+def _sum_outputs(outputs: Any) -> tf.Tensor:
+    tensors = [t for t in tf.nest.flatten(outputs) if tf.is_tensor(t)]
+    if not tensors:
+        raise StudentError(f"the result was a {type(outputs).__name__}, not a tensor, so it has no gradient")
+    return tf.add_n([tf.reduce_sum(tf.cast(t, tf.float64)) for t in tensors])
+
+
+# ---------------------------------------------------------------------- operations
+
+
+def op_load(agent: Agent, cells: list[dict]) -> dict:
+    parsed = [loader.Cell(str(c["label"]), str(c["source"])) for c in cells]
+    for cell in parsed:
+        agent.sources[cell.label] = cell.source.splitlines()
+    return loader.load_cells(parsed, agent.module, agent.wanted).to_dict()
+
+
+def op_getattr(agent: Agent, target: Any, name: str) -> Any:
+    obj = agent.resolve(target)
+    return getattr(obj, name)
+
+
+def op_call(agent: Agent, target: Any, args: list | None = None, kwargs: dict | None = None) -> Any:
+    fn = agent.resolve(target)
+    if not callable(fn):
+        raise StudentError(f"a {type(fn).__name__} is not callable")
+    return fn(*(args or []), **(kwargs or {}))
+
+
+def op_gradient(agent: Agent, target: Any, args: list, wrt: list[int], kwargs: dict | None = None) -> dict:
+    """d sum(f(*args)) / d args[i] for i in wrt, under one ``tf.GradientTape``."""
+    fn = agent.resolve(target)
+    args = list(args)
+    for i in wrt:
+        args[i] = _float_tensor(args[i])
+    with tf.GradientTape() as tape:
+        for i in wrt:
+            tape.watch(args[i])
+        outputs = fn(*args, **(kwargs or {}))
+        total = _sum_outputs(outputs)
+    grads = tape.gradient(total, [args[i] for i in wrt])
+    return {"value": outputs, "gradients": list(grads)}
+
+
+def op_variable_gradient(agent: Agent, target: Any, args: list, kwargs: dict | None = None) -> dict:
+    """d sum(layer(*args)) / d each trainable variable of ``target`` (a layer or model)."""
+    layer = agent.resolve(target)
+    with tf.GradientTape() as tape:
+        outputs = layer(*args, **(kwargs or {}))
+        total = _sum_outputs(outputs)
+    variables = list(layer.trainable_variables)
+    grads = tape.gradient(total, variables)
+    return {
+        "value": outputs,
+        "names": [v.path if hasattr(v, "path") else v.name for v in variables],
+        "shapes": [list(v.shape) for v in variables],
+        "gradients": list(grads),
+    }
+
+
+def op_trace(agent: Agent, target: Any, arg_sets: list, jit_compile: bool = False) -> dict:
+    """Run ``target`` inside ``tf.function`` on each argument set.
+
+    Returns the outputs, how many times Python traced it, and the op types of
+    the graph traced for the first argument set.
+    """
+    fn = agent.resolve(target)
+    if hasattr(fn, "experimental_get_tracing_count"):  # already a tf.function
+        graph_fn = fn
+        before = fn.experimental_get_tracing_count()
+
+        def count() -> int:
+            return graph_fn.experimental_get_tracing_count() - before
+    else:
+        traces = [0]
+
+        def traced(*args):
+            traces[0] += 1
+            return fn(*args)
+
+        graph_fn = tf.function(traced, jit_compile=bool(jit_compile))
+
+        def count() -> int:
+            return traces[0]
+
+    outputs = [graph_fn(*args) for args in arg_sets]
+    ops: list[str] = []
+    if arg_sets:
+        try:
+            graph = graph_fn.get_concrete_function(*arg_sets[0]).graph
+            ops = sorted({op.type for op in graph.get_operations()})
+        except Exception:  # noqa: BLE001 - op types are informative only
+            ops = []
+    return {"outputs": outputs, "tracing_count": count(), "op_types": ops}
+
+
+def op_config_roundtrip(agent: Agent, target: Any) -> dict:
+    obj = agent.resolve(target)
+    config = obj.get_config()
+    clone = type(obj).from_config(config)
+    return {"config": config, "clone": clone}
+
+
+def op_save_reload(agent: Agent, target: Any, custom_objects: list[str]) -> Any:
+    """Save a model as ``.keras`` and load it back with the named custom objects."""
+    model = agent.resolve(target)
+    path = agent.path(f"model-{agent.next_id}.keras")
+    model.save(path)
+    objects = {name: agent.module.__dict__[name] for name in custom_objects if name in agent.module.__dict__}
+    return keras.saving.load_model(path, custom_objects=objects)
+
+
+def op_loss_in_model(
+    agent: Agent, loss: Any, x: Any, y: Any, weights: list, custom_objects: list[str], save: bool = True
+) -> dict:
+    """Train a one-layer model compiled with ``loss`` for one step (graph mode), then save and reload it."""
+    loss_obj = agent.resolve(loss)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=tuple(np.shape(x))[1:]), keras.layers.Dense(int(np.shape(y)[-1]))])
+    model.set_weights([np.asarray(w) for w in weights])
+    model.compile(loss=loss_obj, optimizer=keras.optimizers.SGD(learning_rate=0.01))
+    step_loss = model.train_on_batch(np.asarray(x), np.asarray(y))
+    result: dict[str, Any] = {"loss": float(step_loss), "weights": model.get_weights()}
+    if save:
+        path = agent.path(f"loss-model-{agent.next_id}.keras")
+        model.save(path)
+        objects = {name: agent.module.__dict__[name] for name in custom_objects if name in agent.module.__dict__}
+        reloaded = keras.saving.load_model(path, custom_objects=objects)
+        result["reloaded_loss"] = reloaded.loss
+        result["reloaded_loss_type"] = type(reloaded.loss).__name__
+        result["reloaded_eval"] = float(reloaded.evaluate(np.asarray(x), np.asarray(y), verbose=0))
+    return result
+
+
+def op_module(agent: Agent, name: str) -> Any:
+    if name not in ALLOWED_MODULES:
+        raise StudentError(f"module {name!r} is not available to checks")
+    return ALLOWED_MODULES[name]
+
+
+def op_release(agent: Agent, ids: list[int]) -> None:
+    for handle_id in ids:
+        agent.objects.pop(handle_id, None)
+
+
+def op_ping(agent: Agent) -> str:
+    return "pong"
+
+
+OPERATIONS: dict[str, Callable[..., Any]] = {
+    "load": op_load,
+    "getattr": op_getattr,
+    "call": op_call,
+    "gradient": op_gradient,
+    "variable_gradient": op_variable_gradient,
+    "trace": op_trace,
+    "config_roundtrip": op_config_roundtrip,
+    "save_reload": op_save_reload,
+    "loss_in_model": op_loss_in_model,
+    "module": op_module,
+    "release": op_release,
+    "ping": op_ping,
+}

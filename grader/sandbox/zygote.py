@@ -1,0 +1,221 @@
+"""The zygote: a process with TensorFlow imported that forks sandboxes on request.
+
+Started once per grading run (``python -m grader.sandbox.zygote SOCKET``) with a
+minimal environment, it imports TensorFlow, Keras and the agent -- and runs no
+TF op, so a fork is safe -- then serves a Unix socket. Each request carries a
+JSON spec and two file descriptors (SCM_RIGHTS): the sandbox's end of the
+judge's socket pair and the write end of a status pipe.
+
+For each request the zygote forks a *supervisor*, which (as root) enters a new
+PID namespace and forks the *sandbox*, PID 1 there. The sandbox confines itself
+(`jail.confine`) and serves the agent protocol. The supervisor stays outside:
+
+* reports ``{"event": "started", "pid": ...}`` on the status pipe;
+* drains the sandbox's stdout/stderr, keeping the first bytes of each;
+* watches the resident memory of the sandbox and everything it started, and
+  kills the sandbox (so its whole PID namespace) past the limit;
+* when the sandbox ends, reports ``{"event": "exited", "code"|"signal", "reason",
+  "stdout", "stderr", "output_bytes"}`` and exits.
+
+Status lines come from the supervisor, which never runs student code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+CAPTURE_BYTES = 16 * 1024
+
+
+def _descendants(root_pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, stack = [], [root_pid]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def _rss_bytes(pids: list[int]) -> int:
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _kill_tree(root_pid: int) -> None:
+    for pid in reversed(_descendants(root_pid)):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _write_status(fd: int, event: dict) -> None:
+    try:
+        os.write(fd, (json.dumps(event) + "\n").encode())
+    except OSError:
+        pass
+
+
+def supervise(spec: dict, sandbox_fd: int, status_fd: int) -> None:
+    """Runs in the supervisor process; never returns."""
+    from grader.sandbox import jail
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    full = jail.isolation_level() == "full"
+    if full:
+        jail.unshare(jail.CLONE_NEWPID)
+    else:
+        jail.prctl(jail.PR_SET_CHILD_SUBREAPER, 1)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(out_r)
+        os.close(err_r)
+        os.close(status_fd)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.closerange(3, sandbox_fd)
+        os.closerange(sandbox_fd + 1, 65536)
+        _run_sandbox(spec, sandbox_fd)
+        os._exit(0)
+    os.close(out_w)
+    os.close(err_w)
+    os.close(sandbox_fd)
+    _write_status(status_fd, {"event": "started", "pid": pid})
+    memory_limit = int(spec.get("memory_bytes", 4 << 30))
+    captured = {out_r: bytearray(), err_r: bytearray()}
+    totals = {out_r: 0, err_r: 0}
+    open_fds = [out_r, err_r]
+    reason = None
+    next_check = 0.0
+    while True:
+        ready, _, _ = select.select(open_fds, [], [], 0.05)
+        for fd in ready:
+            data = os.read(fd, 1 << 16)
+            if not data:
+                open_fds.remove(fd)
+                continue
+            totals[fd] += len(data)
+            room = CAPTURE_BYTES - len(captured[fd])
+            if room > 0:
+                captured[fd] += data[:room]
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        now = time.monotonic()
+        if now >= next_check:
+            next_check = now + 0.1
+            if _rss_bytes(_descendants(pid)) > memory_limit:
+                reason = "memory"
+                _kill_tree(pid)
+    if not full:
+        _kill_tree(os.getpid())  # orphans of the sandbox were reparented to us
+    for fd in open_fds:  # whatever is still buffered
+        try:
+            while select.select([fd], [], [], 0)[0]:
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    break
+                totals[fd] += len(data)
+                room = CAPTURE_BYTES - len(captured[fd])
+                if room > 0:
+                    captured[fd] += data[:room]
+        except OSError:
+            pass
+    event = {
+        "event": "exited",
+        "reason": reason,
+        "stdout": captured[out_r].decode("utf-8", "replace"),
+        "stderr": captured[err_r].decode("utf-8", "replace"),
+        "stdout_bytes": totals[out_r],
+        "stderr_bytes": totals[err_r],
+    }
+    if os.WIFSIGNALED(status):
+        event["signal"] = os.WTERMSIG(status)
+    else:
+        event["code"] = os.WEXITSTATUS(status)
+    _write_status(status_fd, event)
+    os._exit(0)
+
+
+def _run_sandbox(spec: dict, sandbox_fd: int) -> None:
+    from grader.sandbox import jail, server
+
+    try:
+        jail.confine(
+            jail.JailSpec(
+                uid=int(spec["uid"]),
+                root_dir=spec["root_dir"],
+                cpu_seconds=int(spec.get("cpu_seconds", 600)),
+                tmp_bytes=int(spec.get("tmp_bytes", 128 << 20)),
+                file_bytes=int(spec.get("file_bytes", 64 << 20)),
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 - report and die: the judge sees the exit
+        os.write(2, f"tfgrader: could not confine the sandbox: {exc}\n".encode())
+        os._exit(70)
+    server.serve(socket.socket(fileno=sandbox_fd), wanted=set(spec.get("wanted", [])))
+
+
+def serve_forever(path: str) -> None:
+    import keras  # noqa: F401 - imported here so every fork starts warm
+    import tensorflow  # noqa: F401
+
+    import grader.sandbox.agent  # noqa: F401
+    import grader.sandbox.jail  # noqa: F401
+    import grader.sandbox.server  # noqa: F401
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    while True:
+        conn, _ = listener.accept()
+        with conn:
+            try:
+                message, fds, _, _ = socket.recv_fds(conn, 1 << 16, 2)
+                spec = json.loads(message)
+                if len(fds) != 2:
+                    raise ValueError("expected two file descriptors")
+            except Exception as exc:  # noqa: BLE001 - a bad request must not stop the zygote
+                conn.sendall(json.dumps({"error": str(exc)}).encode())
+                continue
+            pid = os.fork()
+            if pid == 0:
+                listener.close()
+                conn.close()
+                supervise(spec, fds[0], fds[1])
+            for fd in fds:
+                os.close(fd)
+            conn.sendall(json.dumps({"pid": pid}).encode())
+
+
+if __name__ == "__main__":
+    serve_forever(sys.argv[1])
