@@ -1,0 +1,27 @@
+"""What a check author imports: the decorator, the assertion helpers, `as_numpy`."""
+
+from grader.judge.asserts import (
+    assert_close,
+    assert_dtype,
+    assert_gradients_close,
+    assert_instance_of,
+    assert_matches_finite_differences,
+    assert_traces_at_most,
+    to_array,
+)
+from grader.judge.errors import CheckFailed
+from grader.judge.plugin import check
+from grader.judge.proxy import as_numpy
+
+__all__ = [
+    "CheckFailed",
+    "as_numpy",
+    "assert_close",
+    "assert_dtype",
+    "assert_gradients_close",
+    "assert_instance_of",
+    "assert_matches_finite_differences",
+    "assert_traces_at_most",
+    "check",
+    "to_array",
+]

@@ -124,7 +124,7 @@ def _to_array(value: Any):
         return np.array(value.numpy() if hasattr(value, "numpy") else value), "variable"
     if tf.is_tensor(value) and hasattr(value, "numpy"):
         try:
-            return value.numpy(), "tensor"
+            return np.asarray(value.numpy()), "tensor"
         except Exception:  # noqa: BLE001 - symbolic tensors stay handles
             return None
     return None
@@ -160,6 +160,10 @@ def op_load(agent: Agent, cells: list[dict]) -> dict:
     for cell in parsed:
         agent.sources[cell.label] = cell.source.splitlines()
     return loader.load_cells(parsed, agent.module, agent.wanted).to_dict()
+
+
+def op_lookup(agent: Agent, target: Any) -> Any:
+    return agent.resolve(target)
 
 
 def op_getattr(agent: Agent, target: Any, name: str) -> Any:
@@ -296,6 +300,7 @@ def op_ping(agent: Agent) -> str:
 
 OPERATIONS: dict[str, Callable[..., Any]] = {
     "load": op_load,
+    "lookup": op_lookup,
     "getattr": op_getattr,
     "call": op_call,
     "gradient": op_gradient,

@@ -184,8 +184,11 @@ def send_message(sock: socket.socket, header: dict, frames: list[bytes], limits:
 def array_to_frame(array: np.ndarray) -> bytes:
     if array.dtype.name not in ALLOWED_DTYPES:
         raise ProtocolError(f"arrays of dtype {array.dtype} cannot be sent")
+    array = np.asarray(array)
+    if not array.flags.c_contiguous:
+        array = array.copy(order="C")  # np.ascontiguousarray would turn a 0-d array into 1-d
     out = io.BytesIO()
-    np.save(out, np.ascontiguousarray(array), allow_pickle=False)
+    np.save(out, array, allow_pickle=False)
     return out.getvalue()
 
 

@@ -1,0 +1,197 @@
+"""The pytest side of the judge: the ``@check`` decorator, fixtures and result capture.
+
+Checks are ordinary pytest tests, marked with `check`. The plugin supplies
+
+* ``student`` -- a `Namespace` over the sandboxed submission;
+* ``reference`` -- the same proxy type over the reference solution, in process;
+* ``inputs`` -- an `Inputs` generator seeded per (course secret, student, check);
+
+and turns each test's outcome into a `CheckResult` the moment it ends. A
+failure caused by the student (`CheckFailed`, `StudentFault`) costs the check's
+points with the student-facing message; anything else a check raises is a judge
+error, reported as such ("needs regrading"), never as the student's zero.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+import pytest
+
+from grader.judge.errors import CheckFailed, ReferenceError_, SandboxProblem, StudentCodeError, StudentFault
+from grader.judge.inputs import Inputs, derive_seed
+from grader.judge.proxy import Backend, Namespace
+from grader.results import KINDS, CheckResult
+
+MARK = "tfgrader"
+
+
+def check(exercise: str, kind: str, points: float = 1.0, timeout: float | None = None) -> Callable:
+    """Mark a test as a graded check of ``exercise`` of ``kind`` worth ``points``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown check kind {kind!r}; use one of {', '.join(KINDS)}")
+
+    def decorate(fn: Callable) -> Callable:
+        return pytest.mark.tfgrader(exercise=exercise, kind=kind, points=points, timeout=timeout)(fn)
+
+    return decorate
+
+
+def check_title(item: pytest.Item) -> str:
+    fn = getattr(item, "function", None)
+    doc = (fn.__doc__ or "").strip().splitlines() if fn is not None else []
+    title = doc[0].rstrip(".") if doc else item.originalname.removeprefix("test_").replace("_", " ")
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.id:
+        title += f" [{callspec.id}]"
+    return title
+
+
+class GraderPlugin:
+    def __init__(
+        self,
+        student: Backend | None,
+        reference: Backend | None,
+        secret: str,
+        assignment: str,
+        student_id: str,
+        check_seconds: float,
+        on_result: Callable[[CheckResult], None] | None = None,
+    ) -> None:
+        self._student = student
+        self._reference = reference
+        self._secret = secret
+        self._assignment = assignment
+        self._student_id = student_id
+        self._check_seconds = check_seconds
+        self._on_result = on_result
+        self.results: list[CheckResult] = []
+        self.collect_errors: list[str] = []
+        self._poisoned: dict[str, str] = {}  # exercise -> why its remaining checks are not run
+        self._started: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ fixtures
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> Namespace:
+        if self._student is None:
+            raise ReferenceError_("this check needs a student backend")
+        mark = request.node.get_closest_marker(MARK)
+        exercise = mark.kwargs["exercise"] if mark else ""
+        if exercise in self._poisoned:
+            raise SandboxProblem("", "skipped", self._poisoned[exercise])
+        self._student.timeout = float((mark.kwargs.get("timeout") if mark else None) or self._check_seconds)
+        return Namespace(self._student)
+
+    @pytest.fixture
+    def reference(self) -> Namespace:
+        if self._reference is None:
+            raise ReferenceError_("the reference solution is not available here (public checks cannot use it)")
+        return Namespace(self._reference)
+
+    @pytest.fixture
+    def inputs(self, request: pytest.FixtureRequest) -> Inputs:
+        return Inputs(derive_seed(self._secret, self._assignment, self._student_id, request.node.nodeid))
+
+    # ------------------------------------------------------------------ hooks
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        kept = [item for item in items if item.get_closest_marker(MARK) is not None]
+        for item in items:
+            if item.get_closest_marker(MARK) is None:
+                self.collect_errors.append(f"{item.nodeid} is not marked with @check and was not run")
+        items[:] = kept
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(f"could not collect {report.nodeid}: {report.longreprtext[-2000:]}")
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple) -> None:
+        self._started[nodeid] = time.monotonic()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
+            self._record(item, call, report)
+
+    def _record(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
+        mark = item.get_closest_marker(MARK)
+        exercise, kind = mark.kwargs["exercise"], mark.kwargs["kind"]
+        points = float(mark.kwargs.get("points", 1.0))
+        result = CheckResult(
+            id=item.nodeid.split("/")[-1],
+            name=check_title(item),
+            exercise=exercise,
+            kind=kind,
+            max_score=points,
+            duration=time.monotonic() - self._started.get(item.nodeid, time.monotonic()),
+        )
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if report.outcome == "passed" and exc is None:
+            result.status, result.score = "passed", points
+        elif isinstance(exc, CheckFailed):
+            result.message, result.details, result.fault = exc.message, exc.details, "mismatch"
+        elif isinstance(exc, StudentFault):
+            result.message, result.details, result.fault = exc.message, exc.details, exc.kind
+            if isinstance(exc, SandboxProblem) and exc.kind in {"timeout", "memory"}:
+                self._poisoned.setdefault(
+                    exercise, f"not run: an earlier check of {exercise} stopped ({exc.message})"
+                )
+            if isinstance(exc, StudentCodeError) and exc.not_implemented:
+                result.fault = "not_implemented"
+        elif isinstance(exc, AssertionError):  # a plain assert in a check: its message only
+            result.message, result.fault = str(exc) or "the check's condition was not met", "mismatch"
+        else:
+            result.status = "error"
+            if exc is None:
+                result.message = f"the check ended as {report.outcome}"
+            else:
+                result.message = f"grader error in this check ({type(exc).__name__}: {exc})"
+            result.fault = "judge"
+        self.results.append(result)
+        if self._on_result is not None:
+            self._on_result(result)
+
+
+def run_checks(checks_dir: str, plugin: GraderPlugin, select: list[str] | None = None) -> list[CheckResult]:
+    """Run the checks in ``checks_dir`` with ``plugin``; pytest sees nothing of the submission."""
+
+    with tempfile.TemporaryDirectory(prefix="tfgrader-pytest-") as tmp:
+        ini = os.path.join(tmp, "pytest.ini")
+        with open(ini, "w") as fh:
+            fh.write(f"[pytest]\nmarkers =\n    {MARK}: a graded tfgrader check\n")
+        args = [
+            checks_dir,
+            "-c", ini,
+            "--rootdir", checks_dir,
+            "--import-mode=importlib",
+            "--assert=plain",
+            "-p", "no:cacheprovider",
+            "-p", "no:terminal",
+            "-p", "no:stepwise",
+            "-p", "no:warnings",
+        ]
+        for expr in select or []:
+            args += ["-k", expr]
+        previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        sys.path.insert(0, checks_dir)  # checks may share helper modules beside them
+        try:
+            code = pytest.main(args, plugins=[plugin])
+            if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                plugin.collect_errors.append(f"pytest could not run the checks (exit status {int(code)})")
+        finally:
+            sys.path.remove(checks_dir)
+            for name, module in list(sys.modules.items()):
+                if (getattr(module, "__file__", None) or "").startswith(checks_dir + os.sep):
+                    del sys.modules[name]
+            if previous is None:
+                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+    return plugin.results
+
