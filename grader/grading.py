@@ -85,11 +85,14 @@ class Grader:
                 student_id=submission.student,
                 check_seconds=self.assignment.check_seconds,
                 on_result=on_check,
+                exercise_order=self.assignment.exercise_names,
             )
             checks_dir = self.assignment.public_checks_dir if self.public else self.assignment.checks_dir
             result.checks = run_checks(str(checks_dir), plugin)
             result.judge_errors = list(plugin.collect_errors)
             result.judge_errors += [f"{c.name}: {c.message}" for c in result.checks if c.status == "error"]
+            if not result.checks:
+                result.judge_errors.append("no checks ran for this submission")
         finally:
             session.close()
         result.stdout, result.stderr = session.output.stdout, session.output.stderr

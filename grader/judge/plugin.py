@@ -61,6 +61,7 @@ class GraderPlugin:
         student_id: str,
         check_seconds: float,
         on_result: Callable[[CheckResult], None] | None = None,
+        exercise_order: list[str] | None = None,
     ) -> None:
         self._student = student
         self._reference = reference
@@ -70,9 +71,11 @@ class GraderPlugin:
         self._check_seconds = check_seconds
         self._on_result = on_result
         self.results: list[CheckResult] = []
+        self.items: list[CheckResult] = []  # what was collected, in run order
         self.collect_errors: list[str] = []
         self._poisoned: dict[str, str] = {}  # exercise -> why its remaining checks are not run
         self._started: dict[str, float] = {}
+        self._order = {name: i for i, name in enumerate(exercise_order or [])}
 
     # ------------------------------------------------------------------ fixtures
     @pytest.fixture
@@ -97,12 +100,27 @@ class GraderPlugin:
         return Inputs(derive_seed(self._secret, self._assignment, self._student_id, request.node.nodeid))
 
     # ------------------------------------------------------------------ hooks
+    def collected(self, items: list[pytest.Item]) -> list[CheckResult]:
+        return [
+            CheckResult(
+                id=item.nodeid.split("/")[-1],
+                name=check_title(item),
+                exercise=item.get_closest_marker(MARK).kwargs["exercise"],
+                kind=item.get_closest_marker(MARK).kwargs["kind"],
+                max_score=float(item.get_closest_marker(MARK).kwargs.get("points", 1.0)),
+            )
+            for item in items
+        ]
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         kept = [item for item in items if item.get_closest_marker(MARK) is not None]
         for item in items:
             if item.get_closest_marker(MARK) is None:
                 self.collect_errors.append(f"{item.nodeid} is not marked with @check and was not run")
-        items[:] = kept
+        last = len(self._order)
+        kept.sort(key=lambda item: self._order.get(item.get_closest_marker(MARK).kwargs["exercise"], last))
+        items[:] = kept  # stable sort: file order within an exercise
+        self.items = self.collected(kept)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -157,7 +175,14 @@ class GraderPlugin:
             self._on_result(result)
 
 
-def run_checks(checks_dir: str, plugin: GraderPlugin, select: list[str] | None = None) -> list[CheckResult]:
+def collect_checks(checks_dir: str, exercise_order: list[str] | None = None) -> list[CheckResult]:
+    """The checks in ``checks_dir`` (not run): ids, names, exercises, kinds, points."""
+    plugin = GraderPlugin(None, None, "", "", "", 0, exercise_order=exercise_order)
+    run_checks(checks_dir, plugin, extra=["--collect-only"])
+    return plugin.items
+
+
+def run_checks(checks_dir: str, plugin: GraderPlugin, extra: list[str] | None = None) -> list[CheckResult]:
     """Run the checks in ``checks_dir`` with ``plugin``; pytest sees nothing of the submission."""
 
     with tempfile.TemporaryDirectory(prefix="tfgrader-pytest-") as tmp:
@@ -175,14 +200,13 @@ def run_checks(checks_dir: str, plugin: GraderPlugin, select: list[str] | None =
             "-p", "no:stepwise",
             "-p", "no:warnings",
         ]
-        for expr in select or []:
-            args += ["-k", expr]
+        args += extra or []
         previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         sys.path.insert(0, checks_dir)  # checks may share helper modules beside them
         try:
             code = pytest.main(args, plugins=[plugin])
-            if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
                 plugin.collect_errors.append(f"pytest could not run the checks (exit status {int(code)})")
         finally:
             sys.path.remove(checks_dir)

@@ -19,13 +19,13 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
 
+from grader.runtime import load_tensorflow
 from grader.sandbox import loader
 from grader.sandbox.protocol import Decoder, Encoder, HandleRef, Limits, ProtocolError
 
+tf, keras = load_tensorflow()
 ALLOWED_MODULES = {"tensorflow": tf, "keras": keras, "numpy": np}
 
 

@@ -195,7 +195,7 @@ def array_to_frame(array: np.ndarray) -> bytes:
 def frame_to_array(frame: bytes, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     try:
         array = np.load(io.BytesIO(frame), allow_pickle=False)
-    except Exception as exc:  # any malformed frame is the peer's fault
+    except Exception as exc:  # noqa: BLE001 - any malformed frame is the peer's fault
         raise ProtocolError(f"malformed array frame: {exc}") from None
     if not isinstance(array, np.ndarray) or array.dtype.name not in ALLOWED_DTYPES:
         raise ProtocolError("array frame of a forbidden dtype")

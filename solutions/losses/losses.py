@@ -17,8 +17,8 @@
 #
 # Rules: use TensorFlow (or `keras.ops`) operations so your code works inside
 # `tf.function` and gradients flow; do **not** call `keras.losses.Huber`.
-# Run `check("huber_fn")` (or `tfgrader check losses your_file`) to test your
-# work; hidden checks will test more than the public ones.
+# Run `tfgrader check losses your_file` to test your work before you submit;
+# the hidden checks test much more than the public ones.
 
 # %%
 import keras

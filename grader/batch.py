@@ -1,0 +1,133 @@
+"""Grading a batch: read every submission, grade, write each result as it lands.
+
+For each student, ``OUT/<student>/results.json`` (Gradescope schema) and
+``OUT/<student>/report.html`` are written atomically the moment that student is
+graded, and the attempt goes to the gradebook in one transaction; ``OUT/index.html``
+is rewritten at the end. A bad submission is one bad row, never a lost batch.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from grader.course import Course
+from grader.executors import LocalExecutor
+from grader.gradebook import Gradebook, checks_hash
+from grader.grading import now_iso
+from grader.judge.plugin import collect_checks
+from grader.report.build import class_index, student_report
+from grader.report.render import render, write_atomic, write_json
+from grader.results import CheckResult, SubmissionResult
+from grader.sandbox.client import Zygote, isolation_warning
+from grader.scoring import gradescope_results, status_of, total_score
+from grader.submission import Submission, read_submission
+
+
+@dataclass
+class BatchSummary:
+    results: list[SubmissionResult] = field(default_factory=list)
+    out_dir: Path = Path(".")
+    gradebook: Path = Path(".")
+
+
+def read_all(paths: list[str]) -> list[Submission]:
+    """Read submissions; a repeated student id is a problem of the later one."""
+    seen: dict[str, str] = {}
+    submissions = []
+    for path in paths:
+        sub = read_submission(path)
+        if sub.student in seen:
+            sub.problems.append(
+                f"another submission in this batch ({seen[sub.student]}) has the same student id {sub.student!r}; "
+                "this one was not graded."
+            )
+            sub.student = f"{sub.student}~duplicate{len(submissions)}"
+        else:
+            seen[sub.student] = path
+        submissions.append(sub)
+    return submissions
+
+
+def unreadable_result(sub: Submission, assignment_id: str, checks: list[CheckResult]) -> SubmissionResult:
+    """Every check scores 0 and says why: the submission could not be read."""
+    why = "not run: your submission could not be read (" + "; ".join(sub.problems) + ")"
+    return SubmissionResult(
+        student=sub.student,
+        assignment=assignment_id,
+        source_path=sub.path,
+        content_hash=sub.content_hash,
+        checks=[replace(c, message=why, fault="unreadable") for c in checks],
+        problems=list(sub.problems),
+        notes=list(sub.notes),
+        graded_at=now_iso(),
+    )
+
+
+def fill_missing_checks(result: SubmissionResult, checks: list[CheckResult]) -> None:
+    """A judge failure still lists every check, as an error: never a silent zero."""
+    if result.checks or not result.judge_errors:
+        return
+    why = "not graded: " + result.judge_errors[0]
+    result.checks = [replace(c, status="error", message=why, fault="judge") for c in checks]
+
+
+def write_student(out_dir: Path, result: SubmissionResult, course: Course, assignment_id: str) -> None:
+    assignment = course.assignment(assignment_id)
+    folder = out_dir / result.student
+    write_json(folder / "results.json", gradescope_results(result))
+    write_atomic(folder / "report.html", render("report.html", student_report(result, assignment)))
+
+
+def grade_batch(
+    course: Course,
+    assignment_id: str,
+    paths: list[str],
+    out_dir: Path,
+    jobs: int = 1,
+    gradebook_path: Path | None = None,
+    echo: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+) -> BatchSummary:
+    assignment = course.assignment(assignment_id)  # fails early for an unknown assignment
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gradebook_path = gradebook_path or out_dir / "gradebook.sqlite"
+    gradebook = Gradebook(gradebook_path)
+    digest = checks_hash(assignment)
+    submissions = read_all(paths)
+    summary = BatchSummary(out_dir=out_dir, gradebook=gradebook_path)
+    total = len(submissions)
+    done = 0
+
+    def finish(result: SubmissionResult) -> None:
+        nonlocal done
+        done += 1
+        write_student(out_dir, result, course, assignment_id)
+        gradebook.record(result, digest)
+        summary.results.append(result)
+        score, max_score = total_score(result)
+        status = status_of(result)
+        tail = "" if status == "graded" else f"  [{status}]"
+        echo(f"[{done}/{total}] {result.student:<24} {score:g}/{max_score:g}  ({result.duration:.1f} s){tail}")
+
+    checks = collect_checks(str(assignment.checks_dir), assignment.exercise_names)
+    readable = [s for s in submissions if s.ok]
+    for sub in submissions:
+        if not sub.ok:
+            finish(unreadable_result(sub, assignment_id, checks))
+    if readable:
+        warning = isolation_warning()
+        if warning:
+            echo(f"warning: {warning}")
+        zygote = Zygote()
+        try:
+            executor = LocalExecutor(course, assignment_id, zygote, jobs=jobs)
+            for _, result in executor.run(readable):
+                fill_missing_checks(result, checks)
+                finish(result)
+        finally:
+            zygote.close()
+    write_atomic(out_dir / "index.html", render("index.html", class_index(summary.results, assignment)))
+    gradebook.close()
+    return summary

@@ -1,0 +1,182 @@
+"""The ``tfgrader`` command line: parse, call the stage, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from grader import __version__
+from grader.course import Course, CourseError
+
+COURSE_OPTION = click.option(
+    "--course",
+    "course_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Course folder holding assignments/ and solutions/ (default: the bundled Chapter 12 course).",
+)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(click.style("tfgrader: error: ", fg="red", bold=True) + message, err=True)
+    sys.exit(code)
+
+
+def open_course(course_dir: Path | None) -> Course:
+    try:
+        return Course(course_dir)
+    except CourseError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+def start_runtime() -> None:
+    """Assert the pinned stack (Keras 3) before anything is graded."""
+    from grader.runtime import StackError, require_keras3
+
+    try:
+        require_keras3()
+    except StackError as exc:
+        fail(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tfgrader")
+def main() -> None:
+    """tfgrader grades custom-TensorFlow assignments (Hands-On ML, chapter 12, on TF 2.21 / Keras 3).
+
+    Student code runs in a sandbox (own process, uid, network and filesystem
+    view); hidden checks run in the trusted judge and only data crosses.
+
+    \b
+    Typical use:
+      tfgrader grade losses submissions/* --out out    # grade a class
+      tfgrader check losses my_losses.ipynb            # a student's pre-submission check
+      tfgrader validate losses                         # prove an assignment's checks
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: <student>/results.json, <student>/report.html, index.html.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Submissions graded in parallel (default: number of CPU cores).")
+@click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite gradebook file (default: OUT/gradebook.sqlite).")
+@COURSE_OPTION
+def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | None, gradebook: Path | None,
+          course_dir: Path | None) -> None:
+    """Grade submissions of ASSIGNMENT.
+
+    Each PATH is a .py file, a .ipynb notebook, or a folder holding exactly one
+    of them; the student id is the file stem or the folder name. Exit status is
+    0 whenever grading ran, whatever the scores; 1 when the grader could not
+    run (unknown assignment, unreadable course).
+    """
+    course = open_course(course_dir)
+    try:
+        course.assignment(assignment)
+    except CourseError as exc:
+        fail(str(exc))
+    start_runtime()
+    from grader.batch import grade_batch
+
+    summary = grade_batch(course, assignment, list(paths), out_dir, jobs=jobs or os.cpu_count() or 1,
+                          gradebook_path=gradebook)
+    from grader.scoring import status_of, total_score
+
+    graded = sum(status_of(r) == "graded" for r in summary.results)
+    points = [total_score(r) for r in summary.results]
+    mean = sum(p[0] for p in points) / len(points) if points else 0.0
+    click.echo(
+        f"Graded {len(summary.results)} submission(s) ({graded} cleanly); mean score {mean:.2f}. "
+        f"Reports: {out_dir / 'index.html'}  Gradebook: {summary.gradebook}"
+    )
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("file", type=click.Path(path_type=str))
+@COURSE_OPTION
+def check(assignment: str, file: str, course_dir: Path | None) -> None:
+    """Run the public checks of ASSIGNMENT on FILE (.py, .ipynb or a folder).
+
+    What students run before submitting. Exit status: 0 when every public check
+    passes, 1 when some fail, 2 when the file cannot be checked.
+    """
+    from grader.submission import read_submission
+
+    course = open_course(course_dir)
+    try:
+        spec = course.assignment(assignment)
+    except CourseError as exc:
+        fail(str(exc), 2)
+    submission = read_submission(file)
+    if not submission.ok:
+        fail("; ".join(submission.problems), 2)
+    start_runtime()
+    from grader.grading import Grader
+    from grader.sandbox.client import Zygote
+
+    zygote = Zygote()
+    try:
+        result = Grader(spec, zygote, public=True).grade(submission)
+    finally:
+        zygote.close()
+    from grader.cli_output import print_check_summary
+
+    sys.exit(print_check_summary(result, spec, file))
+
+
+@main.command()
+@click.argument("assignment")
+@COURSE_OPTION
+def validate(assignment: str, course_dir: Path | None) -> None:
+    """Prove ASSIGNMENT: the reference solution scores full marks, the stubs score 0
+    with "not implemented" feedback, and the stubs are up to date."""
+    course = open_course(course_dir)
+    try:
+        spec = course.assignment(assignment)
+    except CourseError as exc:
+        fail(str(exc))
+    start_runtime()
+    from grader.validate import validate_assignment
+
+    problems = validate_assignment(spec, echo=click.echo)
+    if problems:
+        for problem in problems:
+            click.echo(click.style("✗ ", fg="red") + problem)
+        sys.exit(1)
+    click.echo(click.style("✓ ", fg="green") + f"{assignment} is valid.")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--check", "check_only", is_flag=True, help="Only report stubs that are out of date (exit 1 if any).")
+@COURSE_OPTION
+def generate(assignment: str, check_only: bool, course_dir: Path | None) -> None:
+    """Write the student stubs of ASSIGNMENT (.py and .ipynb) from the solution markers."""
+    from grader.generate import MarkerError, outdated_stubs, write_stubs
+
+    course = open_course(course_dir)
+    try:
+        spec = course.assignment(assignment)
+        if check_only:
+            stale = outdated_stubs(spec)
+            for path in stale:
+                click.echo(f"out of date: {path}")
+            sys.exit(1 if stale else 0)
+        for path in write_stubs(spec):
+            click.echo(f"wrote {path}")
+    except (CourseError, MarkerError, OSError) as exc:
+        fail(str(exc))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Where grading runs: in this process (``--jobs 1``) or in a pool of judge workers.
+
+Every executor grades with sandboxes forked from one shared zygote and yields
+``(submission, result)`` pairs as they finish; only the caller writes files and
+the gradebook. A judge worker that dies takes nothing else down: the
+submissions it held come back as judge errors ("needs regrading").
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from grader.course import Course
+from grader.grading import Grader, now_iso
+from grader.results import SubmissionResult
+from grader.sandbox.client import Zygote
+from grader.submission import Submission
+
+_worker_grader: Grader | None = None
+
+
+def _init_worker(course_root: str, assignment_id: str, socket_path: str, root_dir: str, public: bool) -> None:
+    global _worker_grader
+    from grader.runtime import require_keras3
+
+    require_keras3()
+    assignment = Course(course_root).assignment(assignment_id)
+    _worker_grader = Grader(assignment, Zygote.attach(socket_path, root_dir), public=public)
+
+
+def _grade_in_worker(submission: Submission) -> SubmissionResult:
+    assert _worker_grader is not None
+    return _worker_grader.grade(submission)
+
+
+def judge_failure(submission: Submission, assignment_id: str, error: BaseException) -> SubmissionResult:
+    """A result for a submission the judge itself failed on: never a silent zero."""
+    return SubmissionResult(
+        student=submission.student,
+        assignment=assignment_id,
+        source_path=submission.path,
+        content_hash=submission.content_hash,
+        judge_errors=[f"the grader failed on this submission: {type(error).__name__}: {error}"],
+        graded_at=now_iso(),
+    )
+
+
+class LocalExecutor:
+    def __init__(self, course: Course, assignment_id: str, zygote: Zygote, jobs: int = 1, public: bool = False) -> None:
+        self.course = course
+        self.assignment_id = assignment_id
+        self.zygote = zygote
+        self.jobs = max(1, jobs)
+        self.public = public
+
+    def run(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
+        if self.jobs == 1 or len(submissions) <= 1:
+            yield from self._run_here(submissions)
+        else:
+            yield from self._run_pool(submissions)
+
+    def _run_here(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
+        grader = Grader(self.course.assignment(self.assignment_id), self.zygote, public=self.public)
+        for submission in submissions:
+            try:
+                result = grader.grade(submission)
+            except Exception as exc:  # noqa: BLE001 - one judge failure must not lose the batch
+                result = judge_failure(submission, self.assignment_id, exc)
+            yield submission, result
+
+    def _run_pool(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(submissions)),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(
+                str(Path(self.course.root)),
+                self.assignment_id,
+                self.zygote.socket_path,
+                self.zygote.root_dir,
+                self.public,
+            ),
+        ) as pool:
+            pending: dict[Future, Submission] = {pool.submit(_grade_in_worker, s): s for s in submissions}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    submission = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except Exception as exc:  # noqa: BLE001 - includes a dead worker (BrokenProcessPool)
+                        result = judge_failure(submission, self.assignment_id, exc)
+                    yield submission, result

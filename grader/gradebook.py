@@ -1,0 +1,131 @@
+"""The gradebook: an SQLite file of attempts and per-check results.
+
+One row in ``attempts`` per graded submission (score, status, timings,
+grader version, content and checks hashes, the full result as JSON) and one
+row per check in ``check_results``. Each attempt is written in one
+transaction, so an interrupted batch never leaves half an attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+from grader import __version__
+from grader.course import Assignment
+from grader.results import SubmissionResult
+from grader.scoring import status_of, total_score
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    assignment TEXT NOT NULL,
+    student TEXT NOT NULL,
+    source_path TEXT,
+    content_hash TEXT,
+    checks_hash TEXT,
+    grader_version TEXT,
+    submitted_at TEXT,
+    graded_at TEXT,
+    duration REAL,
+    score REAL,
+    max_score REAL,
+    status TEXT,
+    result_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_student ON attempts (assignment, student);
+CREATE TABLE IF NOT EXISTS check_results (
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+    check_id TEXT NOT NULL,
+    name TEXT,
+    exercise TEXT,
+    kind TEXT,
+    status TEXT,
+    score REAL,
+    max_score REAL,
+    fault TEXT,
+    message TEXT,
+    duration REAL
+);
+CREATE INDEX IF NOT EXISTS check_results_by_attempt ON check_results (attempt_id);
+"""
+
+
+def checks_hash(assignment: Assignment) -> str:
+    """Hash of everything that decides a grade besides the submission."""
+    digest = hashlib.sha256(__version__.encode())
+    paths = [assignment.solution_dir / "assignment.toml", assignment.solution_path]
+    paths += sorted(assignment.checks_dir.rglob("*.py"))
+    for path in paths:
+        digest.update(str(path.relative_to(assignment.solution_dir)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class Gradebook:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def record(self, result: SubmissionResult, checks_digest: str) -> int:
+        score, max_score = total_score(result)
+        with self.db:
+            cursor = self.db.execute(
+                "INSERT INTO attempts (assignment, student, source_path, content_hash, checks_hash, grader_version,"
+                " submitted_at, graded_at, duration, score, max_score, status, result_json)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.assignment,
+                    result.student,
+                    result.source_path,
+                    result.content_hash,
+                    checks_digest,
+                    __version__,
+                    result.submitted_at,
+                    result.graded_at,
+                    result.duration,
+                    score,
+                    max_score,
+                    status_of(result),
+                    json.dumps(result.to_dict()),
+                ),
+            )
+            attempt_id = int(cursor.lastrowid)
+            self.db.executemany(
+                "INSERT INTO check_results (attempt_id, check_id, name, exercise, kind, status, score, max_score,"
+                " fault, message, duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (attempt_id, c.id, c.name, c.exercise, c.kind, c.status, c.score, c.max_score, c.fault,
+                     c.message, c.duration)
+                    for c in result.checks
+                ],
+            )
+        return attempt_id
+
+    def latest(self, assignment: str) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT student, score, max_score, status, graded_at, id FROM attempts a WHERE assignment = ? AND id ="
+            " (SELECT MAX(id) FROM attempts b WHERE b.assignment = a.assignment AND b.student = a.student)"
+            " ORDER BY student",
+            (assignment,),
+        ).fetchall()
+        keys = ("student", "score", "max_score", "status", "graded_at", "attempt_id")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def attempts(self, assignment: str, student: str) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT id, score, max_score, status, graded_at, content_hash FROM attempts"
+            " WHERE assignment = ? AND student = ? ORDER BY id",
+            (assignment, student),
+        ).fetchall()
+        keys = ("attempt_id", "score", "max_score", "status", "graded_at", "content_hash")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def close(self) -> None:
+        self.db.close()
