@@ -71,9 +71,11 @@ def test_gradient_matches_reference(student, reference, inputs):
 
 
 @check("huber_fn", kind="gradient", points=1)
-def test_gradient_matches_finite_differences(student, inputs):
+def test_gradient_matches_finite_differences(student, reference, inputs):
     """Gradient agrees with finite differences (float64)"""
     y_true, y_pred = inputs.pair_away_from(shape=(24, 1), kinks=(1.0,))
+    assert_close(student.huber_fn(y_true, y_pred), reference.huber_fn(y_true, y_pred),
+                 call="huber_fn on float64[24, 1] (values first: a gradient of wrong values cannot earn this point)")
     assert_matches_finite_differences(student.huber_fn, (y_true, y_pred), wrt=1)
 
 

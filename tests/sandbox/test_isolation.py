@@ -1,0 +1,205 @@
+"""The sandbox, for real: forked, confined, and replaced when the student's code kills it.
+
+These run as the grader runs: as root, with namespaces, a private root and
+an unprivileged uid. Where the machine is not root they check the weaker mode.
+"""
+
+import os
+import socket
+import threading
+
+import pytest
+
+from grader.judge.errors import SandboxProblem, StudentCodeError
+from grader.judge.proxy import Namespace, SandboxBackend
+from grader.sandbox import jail
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="full isolation needs root (CI and graders run as root)")
+
+PROBES = """
+import os, socket, sys, time, signal
+
+def whoami():
+    return {"uid": os.getuid(), "gid": os.getgid(), "pid": os.getpid(), "groups": os.getgroups()}
+
+def read(path):
+    with open(path, "rb") as fh:
+        return fh.read(200).decode("latin-1")
+
+def listdir(path):
+    return sorted(os.listdir(path))
+
+def connect(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return "connected"
+    except OSError as exc:
+        return type(exc).__name__
+
+def interfaces():
+    with open("/proc/net/dev") as fh:
+        return sorted(line.split(":")[0].strip() for line in fh.readlines()[2:])
+
+def environment():
+    return dict(os.environ)
+
+def hard_exit():
+    os._exit(0)
+
+def polite_exit():
+    sys.exit(0)
+
+def interrupt():
+    raise KeyboardInterrupt
+
+def segfault():
+    import ctypes
+    ctypes.string_at(0)
+
+def stubborn_loop():
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    while True:
+        pass
+
+def escape_by_double_fork():
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(600)
+        os._exit(0)
+    return "forked"
+
+def hog_memory():
+    blocks = []
+    while True:
+        blocks.append(bytearray(256 * 1024 * 1024))
+
+def ping():
+    return "pong"
+"""
+
+
+@pytest.fixture
+def student(session):
+    s = session(PROBES)
+    return s, Namespace(SandboxBackend(s, timeout=10))
+
+
+@ROOT_ONLY
+def test_runs_as_its_own_unprivileged_uid_as_pid_1(student):
+    _, ns = student
+    me = ns.whoami()
+    assert me["uid"] >= 1000 and me["uid"] == me["gid"] and me["groups"] == []
+    assert me["pid"] == 1  # PID 1 of its own namespace
+
+
+@ROOT_ONLY
+def test_sees_no_course_no_judge_and_no_secrets(student, losses):
+    _, ns = student
+    for secret_file in (losses.checks_dir / "test_huber_fn.py", losses.solution_path,
+                        losses.course_root / "solutions" / "course.toml", "/etc/passwd", "/root/.bashrc"):
+        with pytest.raises(StudentCodeError, match="FileNotFoundError|PermissionError"):
+            ns.read(str(secret_file))
+    assert ns.listdir("/proc") == sorted(ns.listdir("/proc"))
+    assert [p for p in ns.listdir("/proc") if p.isdigit()] == ["1"]  # not the judge, not other sandboxes
+    with pytest.raises(StudentCodeError):
+        ns.read(f"/proc/{os.getpid()}/environ")
+    env = ns.environment()
+    assert "TFGRADER_SECRET" not in env and set(env) <= {"HOME", "TMPDIR", "PATH", "LANG", "MPLCONFIGDIR",
+                                                         "TF_CPP_MIN_LOG_LEVEL"}
+
+
+@ROOT_ONLY
+def test_has_no_network_but_loopback(student):
+    _, ns = student
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    try:
+        assert ns.connect(server.getsockname()[1]) != "connected"
+        assert ns.interfaces() == ["lo"]
+        assert accepted == []
+    finally:
+        server.close()
+
+
+def test_timeout_kills_even_code_that_ignores_signals(student):
+    session, ns = student
+    ns._backend.timeout = 2
+    with pytest.raises(SandboxProblem, match="timed out after 2 s") as info:
+        ns.stubborn_loop()
+    assert info.value.kind == "timeout"
+    ns._backend.timeout = 10
+    assert ns.ping() == "pong" and session.restarts == 1
+
+
+@pytest.mark.parametrize(
+    "probe, kind, words",
+    [
+        ("hard_exit", "exit", "os._exit"),
+        ("segfault", "crash", "segmentation fault"),
+    ],
+)
+def test_crashes_fail_the_call_and_a_fresh_sandbox_takes_over(student, probe, kind, words):
+    session, ns = student
+    with pytest.raises(SandboxProblem, match=words) as info:
+        getattr(ns, probe)()
+    assert info.value.kind == kind
+    assert ns.ping() == "pong" and session.restarts == 1
+
+
+@pytest.mark.parametrize("probe, error", [("polite_exit", "SystemExit"), ("interrupt", "KeyboardInterrupt")])
+def test_exit_and_interrupt_are_errors_of_the_call(student, probe, error):
+    _, ns = student
+    with pytest.raises(StudentCodeError, match=error):
+        getattr(ns, probe)()
+    assert ns.ping() == "pong"
+
+
+def test_memory_hog_is_stopped(session, zygote):
+    from grader.sandbox.client import SandboxLimits, Session
+
+    s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [], limits=SandboxLimits(memory_bytes=1 << 30))
+    try:
+        ns = Namespace(SandboxBackend(s, timeout=30))
+        with pytest.raises(SandboxProblem, match="memory") as info:
+            ns.hog_memory()
+        assert info.value.kind == "memory"
+        assert ns.ping() == "pong"
+    finally:
+        s.close()
+
+
+@ROOT_ONLY
+def test_nothing_outlives_the_sandbox_not_even_a_setsid_grandchild(student):
+    session, ns = student
+    uid = ns.whoami()["uid"]
+    assert ns.escape_by_double_fork() == "forked"
+    assert _processes_of(uid)  # the grandchild is alive while the sandbox is
+    session.close()
+    assert _processes_of(uid) == []
+
+
+def _processes_of(uid: int) -> list[int]:
+    import time
+
+    deadline = time.monotonic() + 5
+    while True:
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat(f"/proc/{entry}").st_uid == uid:
+                        pids.append(int(entry))
+                except OSError:
+                    pass
+        if not pids or time.monotonic() > deadline:
+            return pids
+        time.sleep(0.1)
+
+
+def test_isolation_level_matches_privileges():
+    assert jail.isolation_level() == ("full" if os.geteuid() == 0 else "weak")

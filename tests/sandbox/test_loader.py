@@ -1,0 +1,58 @@
+"""The loader runs definitions only, reports what it skipped, survives broken cells."""
+
+import types
+
+from grader.sandbox.loader import Cell, load_cells, new_module
+
+
+def load(*sources: str, wanted=("huber_fn",)):
+    module = new_module("test_submission")
+    cells = [Cell(f"cell {i + 1}", s) for i, s in enumerate(sources)]
+    return module, load_cells(cells, module, set(wanted))
+
+
+def test_definitions_run_and_the_rest_is_skipped():
+    module, report = load(
+        "import math\nTHRESHOLD = 1.5\nsquare = lambda x: x * x\n",
+        "def huber_fn(a, b):\n    return a - b\nprint('training for hours')\nfor i in range(10**12):\n    pass\n",
+        "history = model.fit(X, y)\n",
+    )
+    assert module.huber_fn(3, 1) == 2 and module.THRESHOLD == 1.5 and module.square(3) == 9
+    skipped = {(s["cell"], s["line"], s["what"]) for s in report.skipped}
+    assert skipped == {
+        ("cell 2", 3, "expression or call"),
+        ("cell 2", 4, "loop"),
+        ("cell 3", 1, "assignment that calls code"),
+    }
+    assert report.errors == []
+
+
+def test_a_broken_cell_costs_only_itself():
+    module, report = load(
+        "def helper():\n    return 1\n",
+        "def broken(:\n",
+        "import not_a_module_anywhere\n",
+        "def huber_fn(a, b):\n    return helper() + a - b\n",
+    )
+    assert module.huber_fn(1, 1) == 1
+    errors = [(e["cell"], e["line"], e["type"]) for e in report.errors]
+    assert errors == [("cell 2", 1, "SyntaxError"), ("cell 3", 1, "ModuleNotFoundError")]
+
+
+def test_last_definition_wins_and_wanted_assignments_run():
+    module, _ = load(
+        "def huber_fn(a, b):\n    return 'first'\n",
+        "def huber_fn(a, b):\n    return 'second'\n",
+        "huber_fn = (lambda f: f)(huber_fn)\n",
+    )
+    assert module.huber_fn(0, 0) == "second"
+
+
+def test_exit_and_keyboard_interrupt_at_import_are_reported_not_fatal():
+    module, report = load(
+        "import sys\nclass A:\n    sys.exit(3)\n",
+        "class B:\n    raise KeyboardInterrupt\n",
+        "def huber_fn(a, b):\n    return 0\n",
+    )
+    assert isinstance(module, types.ModuleType) and module.huber_fn(1, 2) == 0
+    assert [e["type"] for e in report.errors] == ["SystemExit", "KeyboardInterrupt"]
