@@ -103,7 +103,11 @@ def grade_batch(
     def finish(result: SubmissionResult) -> None:
         nonlocal done
         done += 1
-        write_student(out_dir, result, course, assignment_id)
+        try:
+            write_student(out_dir, result, course, assignment_id)
+        except Exception as exc:  # noqa: BLE001 - one student's report must not stop the batch
+            result.judge_errors.append(f"the report could not be written: {type(exc).__name__}: {exc}")
+            write_json(out_dir / result.student / "results.json", gradescope_results(result))
         gradebook.record(result, digest)
         summary.results.append(result)
         score, max_score = total_score(result)

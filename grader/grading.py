@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from grader.course import Assignment
+from grader.judge.banned import find_uses
 from grader.judge.plugin import GraderPlugin, run_checks
 from grader.judge.proxy import LocalBackend, SandboxBackend
 from grader.results import CheckResult, SubmissionResult
@@ -93,6 +94,7 @@ class Grader:
             result.judge_errors += [f"{c.name}: {c.message}" for c in result.checks if c.status == "error"]
             if not result.checks:
                 result.judge_errors.append("no checks ran for this submission")
+            apply_bans(result, submission, self.assignment)
         finally:
             session.close()
         result.stdout, result.stderr = session.output.stdout, session.output.stderr
@@ -101,6 +103,23 @@ class Grader:
         result.graded_at = now_iso()
         result.duration = time.monotonic() - started
         return result
+
+
+def apply_bans(result: SubmissionResult, submission: Submission, assignment: Assignment) -> None:
+    """An exercise that uses a built-in it forbids scores 0 on every check, saying where."""
+    for exercise in assignment.exercises:
+        if not exercise.banned:
+            continue
+        uses = find_uses(submission.cells, set(exercise.banned), roots={exercise.name})
+        if not uses:
+            continue
+        where = "; ".join(f"{u.name} at {u.cell}, line {u.line}" for u in uses[:3])
+        verdict = (f"{exercise.name} must be written without {', '.join(sorted(set(exercise.banned)))}; "
+                   f"your code uses {where}. This exercise scores 0.")
+        for check in result.checks:
+            if check.exercise == exercise.name:
+                check.score, check.status, check.fault = 0.0, "failed", "banned"
+                check.message = verdict + (f"\n(The check itself said: {check.message})" if check.message else "")
 
 
 def score_of(checks: list[CheckResult]) -> tuple[float, float]:

@@ -27,6 +27,7 @@ MAX_SOURCE_BYTES = 5 * 1024 * 1024  # of code, after notebook outputs are droppe
 MAX_NOTEBOOK_BYTES = 200 * 1024 * 1024
 NEVER_GRADED = {"conftest.py", "sitecustomize.py", "usercustomize.py", "setup.py", "__init__.py"}
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+PERCENT_CELL = re.compile(r"^# ?%%")
 STUDENT_ID = re.compile(r"[^A-Za-z0-9._@+-]")
 
 
@@ -71,6 +72,21 @@ def blank_magics(source: str) -> tuple[str, list[str]]:
             removed.append(stripped[:80])
             lines[i] = ""
     return "\n".join(lines), removed
+
+
+def split_percent_cells(text: str) -> list[tuple[int, str]]:
+    """Split a ``.py`` file at ``# %%`` markers (as the stubs have): ``[(first line index, source)]``.
+
+    Each cell loads on its own, so a typo in a scratch cell costs only that cell.
+    """
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if PERCENT_CELL.match(line)]
+    if not starts:
+        return [(0, text)]
+    if starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = starts[1:] + [len(lines)]
+    return [(a, "\n".join(lines[a:b])) for a, b in zip(starts, bounds, strict=True)]
 
 
 def _hash(cells: list[dict]) -> str:
@@ -120,10 +136,15 @@ def _read_py(path: Path, sub: Submission) -> None:
     if not text.strip():
         sub.problems.append(f"{path.name} is empty.")
         return
-    source, removed = blank_magics(text)
-    if removed:
-        sub.notes.append(f"ignored {len(removed)} IPython magic or shell line(s)")
-    sub.cells = [{"label": path.name, "source": source}]
+    cells = split_percent_cells(text)
+    removed_count = 0
+    for number, (start, cell_source) in enumerate(cells, start=1):
+        source, removed = blank_magics(cell_source)
+        removed_count += len(removed)
+        label = path.name if len(cells) == 1 else f"{path.name}, cell {number}"
+        sub.cells.append({"label": label, "source": "\n" * start + source})  # line numbers stay the file's
+    if removed_count:
+        sub.notes.append(f"ignored {removed_count} IPython magic or shell line(s)")
 
 
 def _read_ipynb(path: Path, sub: Submission) -> None:

@@ -59,14 +59,20 @@ def student_report(result: SubmissionResult, assignment: Assignment) -> dict:
         "problems": result.problems,
         "notes": result.notes,
         "load_failure": load.get("failure"),
-        "load_errors": [e for e in load.get("errors", []) or [] if isinstance(e, dict)],
-        "skipped": [s for s in load.get("skipped", []) or [] if isinstance(s, dict)],
+        "load_errors": [_entry(e, ("cell", "line", "type", "message")) for e in load.get("errors", []) or []],
+        "skipped": [_entry(s, ("cell", "line", "what", "code")) for s in load.get("skipped", []) or []],
         "exercises": exercises,
         "stdout": result.stdout,
         "stderr": result.stderr,
         "output_truncated": result.output_truncated,
         "restarts": result.restarts,
     }
+
+
+def _entry(raw: object, keys: tuple[str, ...]) -> dict:
+    """A record from the sandbox side with exactly ``keys``, each a string (whatever arrived)."""
+    data = raw if isinstance(raw, dict) else {}
+    return {k: str(data.get(k, "")) for k in keys}
 
 
 def class_index(results: list[SubmissionResult], assignment: Assignment) -> dict:

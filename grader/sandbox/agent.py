@@ -50,6 +50,7 @@ class Agent:
         self.objects: dict[int, Any] = {}
         self.next_id = 1
         self.sources: dict[str, list[str]] = {}
+        self.load_errors: list[dict] = []
         self.tmpdir = tempfile.mkdtemp(prefix="agent-")
 
     # ----------------------------------------------------------------- plumbing
@@ -106,7 +107,12 @@ class Agent:
         if isinstance(target, dict) and set(target) == {"name"}:
             name = target["name"]
             if name not in self.module.__dict__:
-                raise StudentError(f"`{name}` is not defined in your submission")
+                why = ""
+                if self.load_errors:
+                    first = self.load_errors[0]
+                    why = (f" (loading your code hit {first['type']} at {first['cell']}, line {first['line']}: "
+                           "the definition may be in code that could not run)")
+                raise StudentError(f"`{name}` is not defined in your submission{why}")
             return self.module.__dict__[name]
         return target
 
@@ -159,7 +165,9 @@ def op_load(agent: Agent, cells: list[dict]) -> dict:
     parsed = [loader.Cell(str(c["label"]), str(c["source"])) for c in cells]
     for cell in parsed:
         agent.sources[cell.label] = cell.source.splitlines()
-    return loader.load_cells(parsed, agent.module, agent.wanted).to_dict()
+    report = loader.load_cells(parsed, agent.module, agent.wanted)
+    agent.load_errors = report.errors
+    return report.to_dict()
 
 
 def op_lookup(agent: Agent, target: Any) -> Any:

@@ -103,6 +103,44 @@ def new_module(name: str = "submission") -> types.ModuleType:
     return module
 
 
+def _blocks(source: str) -> list[tuple[int, str]]:
+    """Split source into top-level blocks (a block starts at an unindented line), padded to keep line numbers."""
+    lines = source.splitlines()
+    starts = []
+    for i, line in enumerate(lines):
+        starts_block = line[:1] not in ("", " ", "\t", "#", ")", "]", "}") and not line.startswith(("else", "elif", "except", "finally"))
+        if starts_block and not (i > 0 and lines[i - 1].startswith("@")):
+            starts.append(i)
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = starts[1:] + [len(lines)]
+    return [(a, "\n" * a + "\n".join(lines[a:b])) for a, b in zip(starts, bounds, strict=True)]
+
+
+def _syntax_error(cell: Cell, exc: SyntaxError) -> dict:
+    return {
+        "cell": cell.label,
+        "line": exc.lineno or 0,
+        "type": "SyntaxError",
+        "message": f"{exc.msg}" + (f": {exc.text.strip()}" if exc.text else ""),
+    }
+
+
+def _parse(cell: Cell, report: LoadReport) -> list[ast.stmt]:
+    """The cell's statements; on a syntax error, those of every top-level block that parses."""
+    try:
+        return ast.parse(cell.source, filename=cell.label).body
+    except SyntaxError as exc:
+        report.errors.append(_syntax_error(cell, exc))
+    statements: list[ast.stmt] = []
+    for _, block in _blocks(cell.source):
+        try:
+            statements += ast.parse(block, filename=cell.label).body
+        except SyntaxError:
+            continue  # the block holding the error (already reported)
+    return statements
+
+
 def load_cells(cells: list[Cell], module: types.ModuleType, wanted: set[str], run=None) -> LoadReport:
     """Execute the definitions of ``cells`` into ``module``; never raises for student errors.
 
@@ -112,39 +150,44 @@ def load_cells(cells: list[Cell], module: types.ModuleType, wanted: set[str], ru
     report = LoadReport()
     namespace = module.__dict__
     for cell in cells:
-        try:
-            tree = ast.parse(cell.source, filename=cell.label)
-        except SyntaxError as exc:
-            report.errors.append(
-                {
-                    "cell": cell.label,
-                    "line": exc.lineno or 0,
-                    "type": "SyntaxError",
-                    "message": f"{exc.msg}" + (f": {exc.text.strip()}" if exc.text else ""),
-                }
-            )
-            continue
-        for stmt in tree.body:
+        for stmt in _parse(cell, report):
             ok, why = should_run(stmt, wanted)
             if not ok:
-                snippet = ast.get_source_segment(cell.source, stmt) or ""
-                first = snippet.strip().splitlines()[0] if snippet.strip() else ""
-                report.skipped.append({"cell": cell.label, "line": stmt.lineno, "what": why, "code": first[:120]})
+                report.skipped.append({"cell": cell.label, "line": stmt.lineno, "what": why, "code": _first_line(cell, stmt)})
                 continue
-            code = compile(ast.Module(body=[stmt], type_ignores=[]), cell.label, "exec")
             try:
+                code = compile(ast.Module(body=[stmt], type_ignores=[]), cell.label, "exec")
                 (run or exec)(code, namespace)
+            except SyntaxError as exc:  # parses but does not compile: 'return' outside function, ...
+                report.errors.append(_syntax_error(cell, exc))
+            except NameError as exc:
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and not (_target_names(stmt) & wanted):
+                    # e.g. `input_shape = X_train.shape[1:]` after the cell building X_train was skipped
+                    report.skipped.append(
+                        {"cell": cell.label, "line": stmt.lineno, "what": "assignment that depends on skipped code",
+                         "code": _first_line(cell, stmt)}
+                    )
+                else:
+                    report.errors.append(_error(cell, stmt, exc))
             except BaseException as exc:  # noqa: BLE001 - a student statement may raise anything
-                report.errors.append(
-                    {
-                        "cell": cell.label,
-                        "line": _student_line(exc, cell.label, stmt.lineno),
-                        "type": type(exc).__name__,
-                        "message": _safe_str(exc),
-                    }
-                )
+                report.errors.append(_error(cell, stmt, exc))
     report.defined = sorted(k for k, v in namespace.items() if not k.startswith("__") and not isinstance(v, types.ModuleType))
     return report
+
+
+def _first_line(cell: Cell, stmt: ast.stmt) -> str:
+    lines = cell.source.splitlines()
+    line = lines[stmt.lineno - 1].strip() if 0 < stmt.lineno <= len(lines) else ""
+    return line[:120]
+
+
+def _error(cell: Cell, stmt: ast.stmt, exc: BaseException) -> dict:
+    return {
+        "cell": cell.label,
+        "line": _student_line(exc, cell.label, stmt.lineno),
+        "type": type(exc).__name__,
+        "message": _safe_str(exc),
+    }
 
 
 def _student_line(exc: BaseException, label: str, default: int) -> int:

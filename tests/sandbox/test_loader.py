@@ -56,3 +56,24 @@ def test_exit_and_keyboard_interrupt_at_import_are_reported_not_fatal():
     )
     assert isinstance(module, types.ModuleType) and module.huber_fn(1, 2) == 0
     assert [e["type"] for e in report.errors] == ["SystemExit", "KeyboardInterrupt"]
+
+
+def test_a_syntax_error_loses_only_its_own_block():
+    module, report = load(
+        "import math\n\ndef huber_fn(a, b):\n    return a - b\n\ndef broken(:\n    pass\n\nclass Later:\n    x = 1\n"
+    )
+    assert module.huber_fn(2, 1) == 1 and module.Later.x == 1 and not hasattr(module, "broken")
+    assert [(e["line"], e["type"]) for e in report.errors] == [(6, "SyntaxError")]
+
+
+def test_code_that_parses_but_does_not_compile_is_reported_and_loading_goes_on():
+    module, report = load("class HuberLoss:\n    def call(self):\n        pass\n    return 1\n",
+                          "def huber_fn(a, b):\n    return 0\n")
+    assert module.huber_fn(1, 1) == 0
+    assert [(e["cell"], e["type"]) for e in report.errors] == [("cell 1", "SyntaxError")]
+
+
+def test_an_assignment_that_needs_skipped_code_is_skipped_not_an_error():
+    module, report = load("X_train = load_data()\ninput_shape = X_train.shape[1:]\n")
+    assert report.errors == []
+    assert [s["what"] for s in report.skipped] == ["assignment that calls code", "assignment that depends on skipped code"]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from grader.sandbox.protocol import (
+    DEFAULT_LIMITS,
     ArrayValue,
     Decoder,
     Encoder,
@@ -22,7 +23,7 @@ from grader.sandbox.protocol import (
 )
 
 
-def round_trip(value, limits=Limits()):
+def round_trip(value, limits=DEFAULT_LIMITS):
     encoder = Encoder(limits=limits)
     header = {"value": encoder.encode(value)}
     a, b = socket.socketpair()
