@@ -133,6 +133,9 @@ def build_root(spec: JailSpec) -> None:
     root = spec.root_dir
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+    # the private /tmp first: a runtime path may live under /tmp (a CI clone's venv) and is bound on top
+    os.makedirs(root + "/tmp", exist_ok=True)
+    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec.tmp_bytes},mode=1777")
     for path in runtime_paths() + list(spec.extra_readonly):
         _bind(path, root)
     for link in ("/lib", "/lib64", "/bin", "/sbin"):
@@ -149,8 +152,6 @@ def build_root(spec: JailSpec) -> None:
             _bind(path, root, writable=True)
     os.makedirs(root + "/proc", exist_ok=True)
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    os.makedirs(root + "/tmp", exist_ok=True)
-    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec.tmp_bytes},mode=1777")
     mount("none", root, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chroot(root)
     os.chdir("/")

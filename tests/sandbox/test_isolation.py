@@ -77,6 +77,12 @@ def hog_memory():
 
 def ping():
     return "pong"
+
+def lazy_imports():
+    import importlib
+    for name in ("numpy.random", "h5py", "keras.src.saving.saving_lib", "json.tool", "matplotlib"):
+        importlib.import_module(name)
+    return "imported"
 """
 
 
@@ -108,6 +114,11 @@ def test_sees_no_course_no_judge_and_no_secrets(student, losses):
     env = ns.environment()
     assert "TFGRADER_SECRET" not in env and set(env) <= {"HOME", "TMPDIR", "PATH", "LANG", "MPLCONFIGDIR",
                                                          "TF_CPP_MIN_LOG_LEVEL"}
+
+
+def test_the_runtime_can_still_import_what_it_needs(student):
+    _, ns = student
+    assert ns.lazy_imports() == "imported"
 
 
 @ROOT_ONLY
