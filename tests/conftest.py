@@ -34,8 +34,21 @@ def losses(course):
 
 
 @pytest.fixture(scope="session")
-def losses_grader(losses, zygote) -> Grader:
-    return Grader(losses, zygote)
+def grader_for(course, zygote):
+    """``grader_for("metrics")``: one Grader per assignment for the whole session."""
+    graders: dict[str, Grader] = {}
+
+    def get(assignment_id: str) -> Grader:
+        if assignment_id not in graders:
+            graders[assignment_id] = Grader(course.assignment(assignment_id), zygote)
+        return graders[assignment_id]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def losses_grader(grader_for) -> Grader:
+    return grader_for("losses")
 
 
 @pytest.fixture

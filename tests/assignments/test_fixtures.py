@@ -1,6 +1,6 @@
-"""The losses assignment's checks on the fixture corpus: mistakes lose points, correct answers never do.
+"""Every assignment's checks on its fixture corpus: mistakes lose points, correct answers never do.
 
-Each file in tests/fixtures/submissions/losses/ starts with
+Each file in tests/fixtures/submissions/<assignment>/ starts with a line such as
 ``# expect: huber_fn=full create_huber=lose HuberLoss=full``.
 """
 
@@ -12,7 +12,11 @@ from conftest import by_exercise
 
 from grader.submission import read_submission
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "submissions" / "losses"
+from grader.course import Course
+
+CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "submissions"
+FIXTURES = CORPUS / "losses"
+ALL_FIXTURES = sorted(p for a in Course().assignment_ids() for p in (CORPUS / a).glob("*.py"))
 
 
 def expectations(path: Path) -> dict[str, str]:
@@ -22,9 +26,9 @@ def expectations(path: Path) -> dict[str, str]:
     return dict(pair.split("=") for pair in match.group(1).split())
 
 
-@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py")), ids=lambda p: p.stem)
-def test_fixture_scores_as_expected(losses_grader, path):
-    result = losses_grader.grade(read_submission(path))
+@pytest.mark.parametrize("path", ALL_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_fixture_scores_as_expected(grader_for, path):
+    result = grader_for(path.parent.name).grade(read_submission(path))
     assert not result.judge_errors, result.judge_errors
     scores = by_exercise(result)
     for exercise, verdict in expectations(path).items():
@@ -36,9 +40,10 @@ def test_fixture_scores_as_expected(losses_grader, path):
             assert got < total, f"{exercise} should lose points but got {got}/{total}"
 
 
-def test_there_are_wrong_and_right_answers_for_every_exercise(losses):
-    verdicts = [expectations(p) for p in FIXTURES.glob("*.py")]
-    for exercise in losses.exercise_names:
+@pytest.mark.parametrize("assignment_id", Course().assignment_ids())
+def test_there_are_wrong_and_right_answers_for_every_exercise(course, assignment_id):
+    verdicts = [expectations(p) for p in (CORPUS / assignment_id).glob("*.py")]
+    for exercise in course.assignment(assignment_id).exercise_names:
         assert sum(v.get(exercise) == "lose" for v in verdicts) >= 3, exercise
         assert sum(v.get(exercise) == "full" for v in verdicts) >= 2, exercise
 
