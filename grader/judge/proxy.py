@@ -167,6 +167,12 @@ class Remote:
         call = describe_call(self._label, args, kwargs)
         return self._backend.run("call", call, target=self._target, args=list(args), kwargs=kwargs)
 
+    def call_with_output(self, *args: Any, **kwargs: Any) -> tuple[Any, str]:
+        """Call and also return what the call printed to ``sys.stdout``."""
+        call = describe_call(self._label, args, kwargs)
+        out = self._backend.run("call", call, target=self._target, args=list(args), kwargs=kwargs, capture=True)
+        return out["value"], out["stdout"]
+
     def gradient(self, *args: Any, wrt: tuple[int, ...] = (0,), **kwargs: Any) -> Gradient:
         """Gradient of sum(f(*args)) w.r.t. the arguments at ``wrt``, under a GradientTape."""
         call = "gradient of " + describe_call(self._label, args, kwargs)

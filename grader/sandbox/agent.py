@@ -13,6 +13,8 @@ inside a compiled model) live here, not in the judge.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import tempfile
 import traceback
@@ -179,11 +181,18 @@ def op_getattr(agent: Agent, target: Any, name: str) -> Any:
     return getattr(obj, name)
 
 
-def op_call(agent: Agent, target: Any, args: list | None = None, kwargs: dict | None = None) -> Any:
+def op_call(agent: Agent, target: Any, args: list | None = None, kwargs: dict | None = None,
+            capture: bool = False) -> Any:
+    """Call ``target``; with ``capture``, return ``{"value", "stdout"}`` with what it printed."""
     fn = agent.resolve(target)
     if not callable(fn):
         raise StudentError(f"a {type(fn).__name__} is not callable")
-    return fn(*(args or []), **(kwargs or {}))
+    if not capture:
+        return fn(*(args or []), **(kwargs or {}))
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        value = fn(*(args or []), **(kwargs or {}))
+    return {"value": value, "stdout": buffer.getvalue()[:100_000]}
 
 
 def op_gradient(agent: Agent, target: Any, args: list, wrt: list[int], kwargs: dict | None = None) -> dict:
