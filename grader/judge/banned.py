@@ -4,8 +4,10 @@ The judge reads the student's source as an AST (it never runs it) and looks
 inside every top-level ``def`` and ``class`` -- the code that is graded -- for a
 reference to a banned dotted name, following import aliases
 (``import tensorflow as tf``, ``from keras.losses import Huber as H``) and
-treating ``tf.keras`` / ``tensorflow.keras`` as ``keras``. Comments, strings
-and scratch cells that are not run do not count.
+treating ``tf.keras`` / ``tensorflow.keras`` as ``keras``. An entry starting
+with a dot bans a method by name on any object: ``".fit"`` catches
+``model.fit(...)``. Comments, strings and scratch cells that are not run do not
+count.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def find_uses(cells: list[dict], banned: set[str], roots: set[str] | None = None
     With ``roots`` (exercise names), only the definitions of those names and
     the top-level helpers they refer to are searched (last definition wins).
     """
-    wanted = {normalise(b) for b in banned}
+    wanted = {normalise(b) for b in banned if not b.startswith(".")}
+    methods = {b[1:] for b in banned if b.startswith(".")}
     trees = []
     aliases: dict[str, str] = {}
     for cell in cells:
@@ -101,6 +104,9 @@ def find_uses(cells: list[dict], banned: set[str], roots: set[str] | None = None
         label, top = definitions[definition]
         local_aliases = {**aliases, **_imports(ast.Module(body=[top], type_ignores=[]))}
         for node in ast.walk(top):
+            if isinstance(node, ast.Attribute) and node.attr in methods:
+                uses.append(Use(f".{node.attr}", label, node.lineno))
+                continue
             dotted = _dotted(node) if isinstance(node, (ast.Attribute, ast.Name)) else None
             if dotted is None:
                 continue

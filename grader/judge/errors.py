@@ -54,5 +54,9 @@ class CheckFailed(AssertionError):
         self.details = details or {}
 
 
+class JudgeFailure(Exception):
+    """The grader's machinery failed (no sandbox could start): the submission needs regrading."""
+
+
 class ReferenceError_(Exception):
     """The reference solution itself failed: a bug in the assignment, not the student's fault."""

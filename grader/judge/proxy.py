@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge.errors import ReferenceError_, SandboxProblem, StudentCodeError
+from grader.judge.errors import JudgeFailure, ReferenceError_, SandboxProblem, StudentCodeError
 from grader.sandbox.agent import Agent
 from grader.sandbox.client import SandboxFailure, Session
 from grader.sandbox.protocol import ArrayValue, Decoder, Encoder, HandleRef, ProtocolError
@@ -48,6 +48,8 @@ class Backend:
         try:
             reply, frames = self.request(header, encoder.frames, timeout or self.timeout)
         except SandboxFailure as exc:
+            if exc.kind == "start":  # the grader's own machinery failed: not the student's fault
+                raise JudgeFailure(f"{call}: {exc.message}") from None
             raise SandboxProblem(call, exc.kind, exc.message) from None
         if not isinstance(reply, dict) or "ok" not in reply:
             raise SandboxProblem(call, "protocol", "the sandbox sent a reply the grader cannot accept")

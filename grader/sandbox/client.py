@@ -79,6 +79,12 @@ class Zygote:
         self.socket_path = os.path.join(self.dir, "zygote.sock")
         self.root_dir = os.path.join(self.dir, "root")
         os.mkdir(self.root_dir)
+        self.process: subprocess.Popen | None = None
+        self._start()
+
+    def _start(self) -> None:
+        if os.path.exists(self.socket_path):
+            os.unlink(self.socket_path)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.zygote", self.socket_path],
             cwd=self.dir,
@@ -100,14 +106,28 @@ class Zygote:
         return obj
 
     def fork(self, spec: dict, sandbox_fd: int, status_fd: int) -> int:
+        try:
+            reply = self._ask(spec, sandbox_fd, status_fd)
+        except (OSError, ValueError) as exc:
+            if self.process is None:  # attached: the owner restarts it
+                raise SandboxFailure("start", f"the sandbox zygote is not answering ({exc})") from None
+            self.process.kill()  # ours: it died or hangs; start a new one and try once more
+            self.process.wait()
+            self._start()
+            try:
+                reply = self._ask(spec, sandbox_fd, status_fd)
+            except (OSError, ValueError) as again:
+                raise SandboxFailure("start", f"the sandbox zygote is not answering ({again})") from None
+        if "pid" not in reply:
+            raise SandboxFailure("start", f"the zygote refused to start a sandbox: {reply.get('error')}")
+        return int(reply["pid"])
+
+    def _ask(self, spec: dict, sandbox_fd: int, status_fd: int) -> dict:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(30)
             conn.connect(self.socket_path)
             socket.send_fds(conn, [json.dumps(spec).encode()], [sandbox_fd, status_fd])
-            reply = json.loads(conn.recv(4096) or b"{}")
-        if "pid" not in reply:
-            raise SandboxFailure("start", f"the zygote refused to start a sandbox: {reply.get('error')}")
-        return int(reply["pid"])
+            return json.loads(conn.recv(4096) or b"{}")
 
     def close(self) -> None:
         if self.process is not None:

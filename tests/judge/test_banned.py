@@ -41,3 +41,9 @@ def test_scoped_to_the_exercise_and_its_helpers():
     )
     assert [u.line for u in find_uses(source, BANNED, roots={"huber_fn"})] == [3]
     assert find_uses(source, BANNED, roots={"create_huber"}) == []
+
+
+def test_a_banned_method_is_found_on_any_object():
+    source = cells("def train_classifier(X, y, Xv, yv):\n    model = make()\n    model.fit(X, y)\n    return model\n"
+                   "def other(m):\n    return m.fit\n")
+    assert [(u.name, u.line) for u in find_uses(source, {".fit"}, roots={"train_classifier"})] == [(".fit", 3)]

@@ -217,3 +217,19 @@ def _processes_of(uid: int, wait: float) -> list[int]:
 
 def test_isolation_level_matches_privileges():
     assert jail.isolation_level() == ("full" if os.geteuid() == 0 else "weak")
+
+
+def test_a_dead_zygote_is_replaced():
+    from grader.sandbox.client import Session, Zygote
+
+    zygote = Zygote()
+    try:
+        zygote.process.kill()
+        zygote.process.wait()
+        s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [])
+        try:
+            assert Namespace(SandboxBackend(s)).ping() == "pong"
+        finally:
+            s.close()
+    finally:
+        zygote.close()

@@ -16,7 +16,7 @@ from grader.judge import (
 
 @check("HuberLoss", kind="api", points=1)
 def test_subclasses_keras_loss(student):
-    """Subclasses keras.losses.Loss and keeps its threshold"""
+    """Subclasses keras.losses.Loss"""
     loss = student.HuberLoss(2.0)
     assert_instance_of(loss, keras.losses.Loss, call="HuberLoss(2.0)")
 
