@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -87,8 +88,13 @@ def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | No
     start_runtime()
     from grader.batch import grade_batch
 
-    summary = grade_batch(course, assignment, list(paths), out_dir, jobs=jobs or os.cpu_count() or 1,
-                          gradebook_path=gradebook)
+    try:
+        summary = grade_batch(course, assignment, list(paths), out_dir, jobs=jobs or os.cpu_count() or 1,
+                              gradebook_path=gradebook)
+    except OSError as exc:
+        fail(f"cannot write the results: {exc.strerror or exc} ({exc.filename or out_dir})")
+    except sqlite3.Error as exc:
+        fail(f"the gradebook cannot be used: {exc}")
     from grader.scoring import status_of, total_score
 
     graded = sum(status_of(r) == "graded" for r in summary.results)
