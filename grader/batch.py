@@ -29,6 +29,7 @@ from grader.submission import Submission, read_submission
 @dataclass
 class BatchSummary:
     results: list[SubmissionResult] = field(default_factory=list)
+    reused: int = 0  # unchanged since their last grade: not regraded
     out_dir: Path = Path(".")
     gradebook: Path = Path(".")
 
@@ -51,6 +52,13 @@ def read_all(paths: list[str]) -> list[Submission]:
     return submissions
 
 
+def unreadable_hash(sub: Submission) -> str:
+    """Identifies an unreadable submission's state, so an unchanged one is not recorded twice."""
+    import hashlib
+
+    return "unreadable:" + hashlib.sha256("\n".join(sub.problems).encode()).hexdigest()
+
+
 def unreadable_result(sub: Submission, assignment_id: str, checks: list[CheckResult]) -> SubmissionResult:
     """Every check scores 0 and says why: the submission could not be read."""
     why = "not run: your submission could not be read (" + "; ".join(sub.problems) + ")"
@@ -58,7 +66,7 @@ def unreadable_result(sub: Submission, assignment_id: str, checks: list[CheckRes
         student=sub.student,
         assignment=assignment_id,
         source_path=sub.path,
-        content_hash=sub.content_hash,
+        content_hash=unreadable_hash(sub),
         checks=[replace(c, message=why, fault="unreadable") for c in checks],
         problems=list(sub.problems),
         notes=list(sub.notes),
@@ -88,6 +96,7 @@ def grade_batch(
     out_dir: Path,
     jobs: int = 1,
     gradebook_path: Path | None = None,
+    force: bool = False,
     echo: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> BatchSummary:
     assignment = course.assignment(assignment_id)  # fails early for an unknown assignment
@@ -100,7 +109,7 @@ def grade_batch(
     total = len(submissions)
     done = 0
 
-    def finish(result: SubmissionResult) -> None:
+    def finish(result: SubmissionResult, reused: bool = False) -> None:
         nonlocal done
         done += 1
         try:
@@ -108,18 +117,27 @@ def grade_batch(
         except Exception as exc:  # noqa: BLE001 - one student's report must not stop the batch
             result.judge_errors.append(f"the report could not be written: {type(exc).__name__}: {exc}")
             write_json(out_dir / result.student / "results.json", gradescope_results(result))
-        gradebook.record(result, digest)
+        if not reused:
+            gradebook.record(result, digest)
         summary.results.append(result)
+        summary.reused += reused
         score, max_score = total_score(result)
         status = status_of(result)
         tail = "" if status == "graded" else f"  [{status}]"
+        tail += "  (unchanged since last graded)" if reused else ""
         echo(f"[{done}/{total}] {result.student:<24} {score:g}/{max_score:g}  ({result.duration:.1f} s){tail}")
 
     checks = collect_checks(str(assignment.checks_dir), assignment.exercise_names)
-    readable = [s for s in submissions if s.ok]
+    readable = []
     for sub in submissions:
-        if not sub.ok:
+        fingerprint = sub.content_hash if sub.ok else unreadable_hash(sub)
+        previous = None if force else gradebook.unchanged(assignment_id, sub.student, fingerprint, digest)
+        if previous is not None:
+            finish(previous, reused=True)
+        elif not sub.ok:
             finish(unreadable_result(sub, assignment_id, checks))
+        else:
+            readable.append(sub)
     if readable:
         warning = isolation_warning()
         if warning:

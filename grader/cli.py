@@ -70,15 +70,22 @@ def main() -> None:
               help="Submissions graded in parallel (default: number of CPU cores).")
 @click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SQLite gradebook file (default: OUT/gradebook.sqlite).")
+@click.option("--force", is_flag=True,
+              help="Regrade every submission, even those unchanged since their last grade (same content, "
+                   "checks, reference and grader version).")
 @COURSE_OPTION
 def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | None, gradebook: Path | None,
-          course_dir: Path | None) -> None:
+          force: bool, course_dir: Path | None) -> None:
     """Grade submissions of ASSIGNMENT.
 
     Each PATH is a .py file, a .ipynb notebook, or a folder holding exactly one
     of them; the student id is the file stem or the folder name. Exit status is
     0 whenever grading ran, whatever the scores; 1 when the grader could not
     run (unknown assignment, unreadable course).
+
+    Results are written as each submission finishes. A submission unchanged
+    since its last grade in the gradebook is not regraded (use --force), so a
+    batch interrupted for any reason completes by running the same command again.
     """
     course = open_course(course_dir)
     try:
@@ -90,7 +97,7 @@ def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | No
 
     try:
         summary = grade_batch(course, assignment, list(paths), out_dir, jobs=jobs or os.cpu_count() or 1,
-                              gradebook_path=gradebook)
+                              gradebook_path=gradebook, force=force)
     except OSError as exc:
         fail(f"cannot write the results: {exc.strerror or exc} ({exc.filename or out_dir})")
     except sqlite3.Error as exc:
@@ -100,8 +107,9 @@ def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | No
     graded = sum(status_of(r) == "graded" for r in summary.results)
     points = [total_score(r) for r in summary.results]
     mean = sum(p[0] for p in points) / len(points) if points else 0.0
+    reused = f", {summary.reused} unchanged since their last grade" if summary.reused else ""
     click.echo(
-        f"Graded {len(summary.results)} submission(s) ({graded} cleanly); mean score {mean:.2f}. "
+        f"Graded {len(summary.results)} submission(s) ({graded} cleanly{reused}); mean score {mean:.2f}. "
         f"Reports: {out_dir / 'index.html'}  Gradebook: {summary.gradebook}"
     )
 

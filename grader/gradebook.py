@@ -108,6 +108,21 @@ class Gradebook:
             )
         return attempt_id
 
+    def unchanged(self, assignment: str, student: str, content_hash: str, checks_digest: str) -> SubmissionResult | None:
+        """The latest attempt's result when nothing that decides it has changed since, else None.
+
+        Unchanged means: same submission content, same checks and reference
+        (``checks_digest`` includes the grader version), graded cleanly.
+        """
+        row = self.db.execute(
+            "SELECT content_hash, checks_hash, status, result_json FROM attempts"
+            " WHERE assignment = ? AND student = ? ORDER BY id DESC LIMIT 1",
+            (assignment, student),
+        ).fetchone()
+        if row is None or row[0] != content_hash or row[1] != checks_digest or row[2] not in ("graded", "unreadable"):
+            return None
+        return SubmissionResult.from_dict(json.loads(row[3]))
+
     def latest(self, assignment: str) -> list[dict]:
         rows = self.db.execute(
             "SELECT student, score, max_score, status, graded_at, id FROM attempts a WHERE assignment = ? AND id ="

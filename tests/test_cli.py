@@ -143,3 +143,57 @@ def test_keras_2_is_refused(tmp_path):
     proc = subprocess.run([*TFGRADER, "check", "losses", str(SAMPLES / "bob.py")], capture_output=True, text=True,
                           env={**os.environ, "TF_USE_LEGACY_KERAS": "1"}, timeout=120)
     assert proc.returncode == 1 and "Keras 3" in proc.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_kill_9_mid_batch_then_the_same_command_completes_without_loss_or_duplicates(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    paths = [str(SAMPLES / name) for name in ("bob.py", "ivan.py", "carol.ipynb", "dave.py", "alice.ipynb")]
+    command = [*TFGRADER, "grade", "losses", *paths, "--out", str(out), "--jobs", "1"]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    finished = []
+    for line in proc.stderr:
+        if line.startswith("["):
+            finished.append(line.split()[1])
+        if len(finished) == 2:
+            break
+    zygotes = [p for p in _children(proc.pid) if "grader.sandbox.zygote" in Path(f"/proc/{p}/cmdline").read_text()]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(z) for z in zygotes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert zygotes and not any(_alive(z) for z in zygotes), "the zygote outlived the killed grader"
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    for student in finished:
+        assert f"{student}" in again.stderr and "unchanged since last graded" in again.stderr
+    db = sqlite3.connect(out / "gradebook.sqlite")
+    rows = db.execute("SELECT student, COUNT(*) FROM attempts GROUP BY student").fetchall()
+    assert sorted(rows) == sorted((Path(p).stem, 1) for p in paths)
+    for student in ("bob", "ivan", "carol", "dave", "alice"):
+        assert (out / student / "results.json").is_file()

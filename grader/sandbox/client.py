@@ -86,7 +86,7 @@ class Zygote:
         if os.path.exists(self.socket_path):
             os.unlink(self.socket_path)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.zygote", self.socket_path],
+            [sys.executable, "-m", "grader.sandbox.zygote", self.socket_path, str(os.getpid())],
             cwd=self.dir,
             env=minimal_env(),
             stdin=subprocess.DEVNULL,

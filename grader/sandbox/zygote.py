@@ -85,6 +85,10 @@ def supervise(spec: dict, sandbox_fd: int, status_fd: int) -> None:
     from grader.sandbox import jail
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    zygote_pid = os.getppid()
+    jail.prctl(jail.PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote gone (grader killed): go too
+    if os.getppid() != zygote_pid:
+        os._exit(1)
     full = jail.isolation_level() == "full"
     if full:
         jail.unshare(jail.CLONE_NEWPID)
@@ -182,7 +186,13 @@ def _run_sandbox(spec: dict, sandbox_fd: int) -> None:
     server.serve(socket.socket(fileno=sandbox_fd), wanted=set(spec.get("wanted", [])))
 
 
-def serve_forever(path: str) -> None:
+def serve_forever(path: str, grader_pid: int) -> None:
+    from grader.sandbox import jail
+
+    # the grader gone (even by kill -9): the zygote goes, its supervisors and sandboxes follow
+    jail.prctl(jail.PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != grader_pid:
+        return
     import keras  # noqa: F401 - imported here so every fork starts warm
     import tensorflow  # noqa: F401
 
@@ -218,4 +228,4 @@ def serve_forever(path: str) -> None:
 
 
 if __name__ == "__main__":
-    serve_forever(sys.argv[1])
+    serve_forever(sys.argv[1], int(sys.argv[2]))

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import by_exercise
 
-from grader.submission import read_submission
-
 from grader.course import Course
+from grader.submission import read_submission
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "submissions"
 FIXTURES = CORPUS / "losses"
