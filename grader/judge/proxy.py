@@ -165,6 +165,10 @@ class Remote:
             raise AttributeError(name)
         return self._backend.run("getattr", f"{self._label}.{name}", target=self._target, name=name)
 
+    def attr(self, name: str) -> Any:
+        """The object's attribute ``name`` even where a method of this proxy has that name (``trace``...)."""
+        return self._backend.run("getattr", f"{self._label}.{name}", target=self._target, name=name)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         call = describe_call(self._label, args, kwargs)
         return self._backend.run("call", call, target=self._target, args=list(args), kwargs=kwargs)
@@ -194,6 +198,10 @@ class Remote:
             "trace", call, target=self._target, arg_sets=[list(a) for a in arg_sets], jit_compile=jit_compile
         )
         return Trace(out["outputs"], int(out["tracing_count"]), list(out["op_types"]))
+
+    def describe_variables(self, which: str = "variables") -> list[dict]:
+        """``[{name, path, shape, dtype, trainable, value}]`` for each of ``obj.<which>`` (e.g. ``"weights"``)."""
+        return self._backend.run("variables", f"{self._label}.{which}", target=self._target, which=which)
 
     def config_roundtrip(self) -> tuple[Any, Remote]:
         """``get_config()`` and ``type(obj).from_config(config)``: (config, clone)."""

@@ -262,6 +262,27 @@ def op_trace(agent: Agent, target: Any, arg_sets: list, jit_compile: bool = Fals
     return {"outputs": outputs, "tracing_count": count(), "op_types": ops}
 
 
+def op_variables(agent: Agent, target: Any, which: str = "variables") -> list[dict]:
+    """Name, path, shape, dtype, trainability and value of each of ``target.<which>``."""
+    obj = agent.resolve(target)
+    if which not in {"variables", "weights", "trainable_variables", "non_trainable_variables",
+                     "trainable_weights", "non_trainable_weights"}:
+        raise StudentError(f"cannot list {which!r}")
+    described = []
+    for v in getattr(obj, which):
+        described.append(
+            {
+                "name": str(getattr(v, "name", "")),
+                "path": str(getattr(v, "path", getattr(v, "name", ""))),
+                "shape": [int(d) if d is not None else None for d in v.shape],
+                "dtype": str(getattr(v.dtype, "name", v.dtype)),
+                "trainable": bool(getattr(v, "trainable", True)),
+                "value": v,
+            }
+        )
+    return described
+
+
 def op_config_roundtrip(agent: Agent, target: Any) -> dict:
     obj = agent.resolve(target)
     config = obj.get_config()
@@ -323,6 +344,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "gradient": op_gradient,
     "variable_gradient": op_variable_gradient,
     "trace": op_trace,
+    "variables": op_variables,
     "config_roundtrip": op_config_roundtrip,
     "save_reload": op_save_reload,
     "loss_in_model": op_loss_in_model,
