@@ -9,12 +9,15 @@ from grader.judge.asserts import (
     assert_traces_at_most,
     to_array,
 )
-from grader.judge.errors import CheckFailed
+from grader.judge.errors import CheckFailed, SandboxProblem, StudentCodeError, StudentFault
 from grader.judge.plugin import check
 from grader.judge.proxy import as_numpy
 
 __all__ = [
     "CheckFailed",
+    "SandboxProblem",
+    "StudentCodeError",
+    "StudentFault",
     "as_numpy",
     "assert_close",
     "assert_dtype",

@@ -190,12 +190,16 @@ class Remote:
         out = self._backend.run("variable_gradient", call, target=self._target, args=list(args), kwargs=kwargs)
         return VariableGradient(out["value"], out["names"], out["shapes"], out["gradients"])
 
-    def trace(self, arg_sets: list[tuple], jit_compile: bool = False) -> Trace:
-        """Run inside ``tf.function`` on each argument tuple; outputs, tracing count, graph op types."""
-        first = describe_call(self._label, tuple(arg_sets[0]), {}) if arg_sets else self._label
+    def trace(self, arg_sets: list[tuple], jit_compile: bool = False, **kwargs: Any) -> Trace:
+        """Run inside ``tf.function`` on each argument tuple; outputs, tracing count, graph op types.
+
+        Keyword arguments (``training=True``) go to every call as Python values.
+        """
+        first = describe_call(self._label, tuple(arg_sets[0]), kwargs) if arg_sets else self._label
         call = f"{first} inside tf.function" + (" (jit_compile=True)" if jit_compile else "")
         out = self._backend.run(
-            "trace", call, target=self._target, arg_sets=[list(a) for a in arg_sets], jit_compile=jit_compile
+            "trace", call, target=self._target, arg_sets=[list(a) for a in arg_sets], jit_compile=jit_compile,
+            kwargs=kwargs,
         )
         return Trace(out["outputs"], int(out["tracing_count"]), list(out["op_types"]))
 

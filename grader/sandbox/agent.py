@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import linecache
 import os
 import tempfile
 import traceback
@@ -101,8 +102,19 @@ class Agent:
             "type": type(exc).__name__ if not isinstance(exc, StudentError) else "Problem",
             "message": loader._safe_str(exc),
             "traceback": frames[-8:],
-            "not_implemented": isinstance(exc, NotImplementedError),
+            "not_implemented": isinstance(exc, NotImplementedError) and self._raised_by_student(exc),
         }
+
+    def _raised_by_student(self, exc: BaseException) -> bool:
+        """True when the innermost frame is the student's own code (a stub's raise), not a library's."""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is None or tb.tb_frame.f_code.co_filename not in self.sources:
+            return False
+        lines = self.sources[tb.tb_frame.f_code.co_filename]
+        line = lines[tb.tb_lineno - 1] if 0 < tb.tb_lineno <= len(lines) else ""
+        return "NotImplementedError" in line  # the stub's own `raise NotImplementedError(...)`
 
     def resolve(self, target: Any) -> Any:
         """A target is an object (decoded handle) or ``{"name": ...}`` in the student's namespace."""
@@ -167,6 +179,9 @@ def op_load(agent: Agent, cells: list[dict]) -> dict:
     parsed = [loader.Cell(str(c["label"]), str(c["source"])) for c in cells]
     for cell in parsed:
         agent.sources[cell.label] = cell.source.splitlines()
+        # autograph (tf.function) and inspect read source through linecache: a cell has no file
+        lines = [line + "\n" for line in cell.source.splitlines()]
+        linecache.cache[cell.label] = (len(cell.source), None, lines, cell.label)
     report = loader.load_cells(parsed, agent.module, agent.wanted)
     agent.load_errors = report.errors
     return report.to_dict()
@@ -226,13 +241,15 @@ def op_variable_gradient(agent: Agent, target: Any, args: list, kwargs: dict | N
     }
 
 
-def op_trace(agent: Agent, target: Any, arg_sets: list, jit_compile: bool = False) -> dict:
+def op_trace(agent: Agent, target: Any, arg_sets: list, jit_compile: bool = False, kwargs: dict | None = None) -> dict:
     """Run ``target`` inside ``tf.function`` on each argument set.
 
     Returns the outputs, how many times Python traced it, and the op types of
-    the graph traced for the first argument set.
+    the graph traced for the first argument set. ``kwargs`` (e.g. ``training``)
+    go to every call as Python values.
     """
     fn = agent.resolve(target)
+    kwargs = dict(kwargs or {})
     if hasattr(fn, "experimental_get_tracing_count"):  # already a tf.function
         graph_fn = fn
         before = fn.experimental_get_tracing_count()
@@ -244,18 +261,19 @@ def op_trace(agent: Agent, target: Any, arg_sets: list, jit_compile: bool = Fals
 
         def traced(*args):
             traces[0] += 1
-            return fn(*args)
+            return fn(*args, **kwargs)
 
         graph_fn = tf.function(traced, jit_compile=bool(jit_compile))
 
         def count() -> int:
             return traces[0]
 
-    outputs = [graph_fn(*args) for args in arg_sets]
+    extra = kwargs if graph_fn is fn else {}
+    outputs = [graph_fn(*args, **extra) for args in arg_sets]
     ops: list[str] = []
     if arg_sets:
         try:
-            graph = graph_fn.get_concrete_function(*arg_sets[0]).graph
+            graph = graph_fn.get_concrete_function(*arg_sets[0], **extra).graph
             ops = sorted({op.type for op in graph.get_operations()})
         except Exception:  # noqa: BLE001 - op types are informative only
             ops = []

@@ -125,3 +125,15 @@ def huber_fn(y_true, y_pred):
     _assert_attack_gains_nothing(result)
     assert any("os._exit(0)" in c.message for c in result.checks if c.exercise == "huber_fn")
     assert result.restarts >= 1
+
+
+def test_a_library_not_implemented_error_is_not_called_a_stub(grade_source):
+    result = grade_source(CORRECT_REST + '''
+import numpy as np
+def huber_fn(y_true, y_pred):
+    e = np.asarray(y_true) - np.asarray(y_pred)
+    return tf.constant(np.where(np.abs(e) < 1, e**2 / 2, np.abs(e) - 0.5))
+''')
+    graph = [c for c in result.checks if c.exercise == "huber_fn" and c.kind == "graph"]
+    assert graph and all(c.score == 0 for c in graph)
+    assert not any("is not implemented yet" in c.message for c in graph), [c.message for c in graph]
