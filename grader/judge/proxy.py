@@ -71,6 +71,8 @@ class Backend:
         return None
 
     def _encode_handle(self, value: Any) -> HandleRef:
+        if isinstance(value, Remote) and value._backend is self and isinstance(value._target, dict):
+            value = self.run("lookup", value._label, target=value._target)  # `student.fn` passed as an argument
         if isinstance(value, Remote) and value._backend is self and isinstance(value._target, HandleRef):
             return value._target
         raise TypeError(f"cannot send a {type(value).__name__} to the {self.name}'s code")
@@ -108,7 +110,9 @@ def describe(value: Any) -> str:
         return value._label
     if isinstance(value, (list, tuple)) and len(value) <= 4:
         inner = ", ".join(describe(v) for v in value)
-        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+        if isinstance(value, list):
+            return f"[{inner}]"
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

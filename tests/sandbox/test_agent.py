@@ -65,3 +65,9 @@ def test_call_with_output_and_describe_variables(ns):
     assert names == [("total", []), ("count", [])]
     value, printed = ns.shout.call_with_output(41)
     assert value == 42 and printed == "value 41\n"
+
+
+def test_a_named_definition_can_be_passed_as_an_argument(ns):
+    keras = ns.module("keras")
+    layer = keras.layers.Dense(2, activation=ns.square)
+    assert layer.attr("activation").type_name.endswith("function")
