@@ -43,7 +43,7 @@ class Backend:
 
     def run(self, op: str, call: str, timeout: float | None = None, **fields: Any) -> Any:
         """Encode ``fields``, send ``op``, decode the reply or raise a fault naming ``call``."""
-        encoder = Encoder(to_array=self._encode_arg, to_handle=self._encode_handle)
+        encoder = Encoder(to_array=self._encode_arg, to_handle=self._encode_handle, array_kind="tensor")
         header = {"op": op, **{k: encoder.encode(v) for k, v in fields.items()}}
         try:
             reply, frames = self.request(header, encoder.frames, timeout or self.timeout)

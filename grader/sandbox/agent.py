@@ -14,6 +14,7 @@ inside a compiled model) live here, not in the judge.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import linecache
 import os
@@ -106,15 +107,28 @@ class Agent:
         }
 
     def _raised_by_student(self, exc: BaseException) -> bool:
-        """True when the innermost frame is the student's own code (a stub's raise), not a library's."""
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        if tb is None or tb.tb_frame.f_code.co_filename not in self.sources:
+        """True when the exception was raised by the student's own ``raise NotImplementedError`` (a stub).
+
+        A library's NotImplementedError (NumPy meeting a symbolic tensor) is not
+        "not implemented". Inside ``tf.function`` the innermost frame is
+        AutoGraph's generated file; its error metadata holds the original line.
+        """
+        location: tuple[str, int] | None = None
+        metadata = getattr(exc, "ag_error_metadata", None)
+        stack = getattr(metadata, "translated_stack", None)
+        if stack:
+            location = (str(stack[-1][0]), int(stack[-1][1]))
+        else:
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb is not None:
+                location = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        if location is None or location[0] not in self.sources:
             return False
-        lines = self.sources[tb.tb_frame.f_code.co_filename]
-        line = lines[tb.tb_lineno - 1] if 0 < tb.tb_lineno <= len(lines) else ""
-        return "NotImplementedError" in line  # the stub's own `raise NotImplementedError(...)`
+        lines = self.sources[location[0]]
+        line = lines[location[1] - 1] if 0 < location[1] <= len(lines) else ""
+        return "NotImplementedError" in line
 
     def resolve(self, target: Any) -> Any:
         """A target is an object (decoded handle) or ``{"name": ...}`` in the student's namespace."""
@@ -250,26 +264,15 @@ def op_trace(agent: Agent, target: Any, arg_sets: list, jit_compile: bool = Fals
     """
     fn = agent.resolve(target)
     kwargs = dict(kwargs or {})
-    if hasattr(fn, "experimental_get_tracing_count"):  # already a tf.function
-        graph_fn = fn
-        before = fn.experimental_get_tracing_count()
-
-        def count() -> int:
-            return graph_fn.experimental_get_tracing_count() - before
+    if hasattr(fn, "experimental_get_tracing_count"):  # already a tf.function: trace it as it is
+        graph_fn, extra = fn, kwargs
     else:
-        traces = [0]
-
-        def traced(*args):
-            traces[0] += 1
-            return fn(*args, **kwargs)
-
-        graph_fn = tf.function(traced, jit_compile=bool(jit_compile))
-
-        def count() -> int:
-            return traces[0]
-
-    extra = kwargs if graph_fn is fn else {}
+        # tf.function of the student's own callable, so AutoGraph converts their code (no wrapper of ours)
+        graph_fn = tf.function(functools.partial(fn, **kwargs) if kwargs else fn, jit_compile=bool(jit_compile))
+        extra = {}
+    before = graph_fn.experimental_get_tracing_count()
     outputs = [graph_fn(*args, **extra) for args in arg_sets]
+    count = graph_fn.experimental_get_tracing_count() - before
     ops: list[str] = []
     if arg_sets:
         try:
@@ -277,7 +280,7 @@ def op_trace(agent: Agent, target: Any, arg_sets: list, jit_compile: bool = Fals
             ops = sorted({op.type for op in graph.get_operations()})
         except Exception:  # noqa: BLE001 - op types are informative only
             ops = []
-    return {"outputs": outputs, "tracing_count": count(), "op_types": ops}
+    return {"outputs": outputs, "tracing_count": count, "op_types": ops}
 
 
 def op_variables(agent: Agent, target: Any, which: str = "variables") -> list[dict]:

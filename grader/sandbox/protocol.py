@@ -212,7 +212,8 @@ class Encoder:
     ``to_handle`` maps any other object to a handle description.
     """
 
-    def __init__(self, to_array=None, to_handle=None, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, to_array=None, to_handle=None, limits: Limits = DEFAULT_LIMITS, array_kind: str = "ndarray") -> None:
+        self.array_kind = array_kind  # the kind plain ndarrays are sent as ("tensor": they arrive as tf.Tensor)
         self.to_array = to_array
         self.to_handle = to_handle
         self.limits = limits
@@ -248,8 +249,10 @@ class Encoder:
             return {"$d": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
         if isinstance(value, HandleRef):
             return {"$h": value.id, "type": value.type, "bases": list(value.bases), "callable": value.callable}
-        if type(value) is np.ndarray or isinstance(value, ArrayValue):
-            return self._array(np.asarray(value), getattr(value, "kind", "ndarray"))
+        if isinstance(value, ArrayValue):
+            return self._array(np.asarray(value), value.kind)
+        if type(value) is np.ndarray:
+            return self._array(value, self.array_kind)
         if isinstance(value, np.generic) and value.dtype.name in ALLOWED_DTYPES:
             return self._array(np.asarray(value), "scalar")
         if isinstance(value, np.dtype):

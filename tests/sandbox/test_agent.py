@@ -71,3 +71,20 @@ def test_a_named_definition_can_be_passed_as_an_argument(ns):
     keras = ns.module("keras")
     layer = keras.layers.Dense(2, activation=ns.square)
     assert layer.attr("activation").type_name.endswith("function")
+
+
+def test_arrays_from_a_check_arrive_as_tensors_unless_wrapped(ns):
+    from grader.judge.proxy import as_numpy
+
+    tf = ns.module("tensorflow")
+    assert tf.is_tensor(np.ones(2, np.float32)) is True
+    assert tf.is_tensor(as_numpy(np.ones(2, np.float32))) is False
+
+
+def test_a_stub_raising_inside_tf_function_is_still_not_implemented():
+    ns = Namespace(LocalBackend([{"label": "cell 1", "source": (
+        "import tensorflow as tf\n@tf.function\ndef f(x):\n    raise NotImplementedError('write your solution here')\n"
+    )}], [], name="student"))
+    with pytest.raises(StudentCodeError) as info:
+        ns.f(np.ones(2, np.float32))
+    assert info.value.not_implemented
