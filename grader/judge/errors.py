@@ -7,6 +7,15 @@ submission is marked "needs regrading" instead of silently losing points.
 
 from __future__ import annotations
 
+import re
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def plain(text: str) -> str:
+    """Without terminal colour codes (Keras bolds parts of its messages)."""
+    return ANSI.sub("", text)
+
 
 class StudentFault(Exception):
     """The student's code misbehaved; ``message`` says how, in plain words."""
@@ -23,8 +32,8 @@ class StudentCodeError(StudentFault):
     """The student's code raised an exception inside the sandbox."""
 
     def __init__(self, call: str, error: dict) -> None:
-        self.error_type = str(error.get("type", "Error"))
-        self.error_message = str(error.get("message", ""))
+        self.error_type = plain(str(error.get("type", "Error")))
+        self.error_message = plain(str(error.get("message", "")))
         self.traceback = [f for f in error.get("traceback", []) if isinstance(f, dict)]
         self.not_implemented = bool(error.get("not_implemented"))
         if self.not_implemented:

@@ -66,3 +66,10 @@ def test_finite_differences_of_an_elementwise_function():
     x = np.array([0.3, -1.2, 2.0])
     grad = finite_difference_gradient(lambda a: a[0] ** 3, [x], 0)
     np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-6)
+
+
+def test_terminal_colour_codes_never_reach_a_student():
+    from grader.judge.errors import StudentCodeError
+
+    error = StudentCodeError("model(x)", {"type": "ValueError", "message": "\x1b[1mYou cannot add\x1b[0m state"})
+    assert error.message == "model(x) raised ValueError: You cannot add state"
