@@ -232,7 +232,7 @@ def assert_traces_at_most(trace: Trace, limit: int, *, call: str) -> None:
 
 def assert_instance_of(obj: Any, cls: type, *, call: str) -> None:
     if not isinstance(obj, Remote):
-        raise CheckFailed(f"{call} returned {type(obj).__name__}, expected a {cls.__module__}.{cls.__qualname__}.")
+        raise CheckFailed(f"{call} returned {type(obj).__name__}, expected a {public_name(cls)}.")
     if not obj.is_instance_of(cls):
         public = public_name(cls)
         raise CheckFailed(

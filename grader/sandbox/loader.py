@@ -60,6 +60,20 @@ def _value_is_cheap(value: ast.AST | None) -> bool:
     return True
 
 
+# factories cheap and common at module level (`rng = np.random.default_rng(42)`)
+CHEAP_FACTORIES = {"default_rng", "RandomState", "SeedGenerator", "from_seed", "partial", "float32", "float64",
+                   "dtype", "TensorSpec"}
+
+
+def _cheap_factory_call(value: ast.AST | None) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    arguments = list(value.args) + [k.value for k in value.keywords]
+    return name in CHEAP_FACTORIES and all(_value_is_cheap(a) for a in arguments)
+
+
 def _target_names(node: ast.AST) -> set[str]:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
@@ -76,7 +90,7 @@ def should_run(stmt: ast.stmt, wanted: set[str]) -> tuple[bool, str]:
     if isinstance(stmt, DEFINITIONS):
         return True, ""
     if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-        if _value_is_cheap(stmt.value) or _target_names(stmt) & wanted:
+        if _value_is_cheap(stmt.value) or _cheap_factory_call(stmt.value) or _target_names(stmt) & wanted:
             return True, ""
         return False, "assignment that calls code"
     if isinstance(stmt, ast.Try) and _only_definitions(stmt.body):

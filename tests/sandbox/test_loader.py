@@ -77,3 +77,9 @@ def test_an_assignment_that_needs_skipped_code_is_skipped_not_an_error():
     module, report = load("X_train = load_data()\ninput_shape = X_train.shape[1:]\n")
     assert report.errors == []
     assert [s["what"] for s in report.skipped] == ["assignment that calls code", "assignment that depends on skipped code"]
+
+
+def test_a_module_level_random_generator_is_created():
+    module, report = load("import numpy as np\nrng = np.random.default_rng(42)\nmodel = build_model()\n")
+    assert module.rng.integers(10) in range(10)
+    assert [s["line"] for s in report.skipped] == [3]
