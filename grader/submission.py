@@ -126,15 +126,19 @@ def _read_bytes(path: Path, limit: int, problems: list[str]) -> bytes | None:
         return None
 
 
-def _read_py(path: Path, sub: Submission) -> None:
-    data = _read_bytes(path, MAX_SOURCE_BYTES, sub.problems)
-    if data is None:
-        return
-    text = _decode(data, path.name, sub.problems)
-    if text is None:
-        return
-    if not text.strip():
+def _read_text(path: Path, limit: int, sub: Submission) -> str | None:
+    """The file's text, or None with the reason in ``sub.problems`` (link, size, binary, encoding, empty)."""
+    data = _read_bytes(path, limit, sub.problems)
+    text = _decode(data, path.name, sub.problems) if data is not None else None
+    if text is not None and not text.strip():
         sub.problems.append(f"{path.name} is empty.")
+        return None
+    return text
+
+
+def _read_py(path: Path, sub: Submission) -> None:
+    text = _read_text(path, MAX_SOURCE_BYTES, sub)
+    if text is None:
         return
     cells = split_percent_cells(text)
     removed_count = 0
@@ -148,14 +152,8 @@ def _read_py(path: Path, sub: Submission) -> None:
 
 
 def _read_ipynb(path: Path, sub: Submission) -> None:
-    data = _read_bytes(path, MAX_NOTEBOOK_BYTES, sub.problems)
-    if data is None:
-        return
-    text = _decode(data, path.name, sub.problems)
+    text = _read_text(path, MAX_NOTEBOOK_BYTES, sub)
     if text is None:
-        return
-    if not text.strip():
-        sub.problems.append(f"{path.name} is empty.")
         return
     try:
         raw = json.loads(text)
