@@ -25,6 +25,9 @@ def numpy_in_graph(x):
 def square(x):
     return x * x
 
+def scaled(x, factor=1.0, training=None):
+    return x * factor if training else x
+
 def shout(x):
     print("value", x)
     return x + 1
@@ -55,6 +58,12 @@ def test_trace_counts_retracing_and_passes_keyword_arguments(ns):
     trace = ns.square.trace([(np.ones(3, np.float32),), (np.full(3, 2.0, np.float32),)])
     assert trace.tracing_count == 1
     np.testing.assert_allclose(trace.outputs[1], [4.0, 4.0, 4.0])
+
+
+def test_trace_passes_keyword_arguments_as_python_values(ns):
+    trace = ns.scaled.trace([(np.ones(2, np.float32),), (np.ones(2, np.float32),)], factor=3.0, training=True)
+    np.testing.assert_allclose(trace.outputs[0], [3.0, 3.0])
+    assert trace.tracing_count == 1
 
 
 def test_call_with_output_and_describe_variables(ns):
