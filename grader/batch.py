@@ -8,12 +8,13 @@ is rewritten at the end. A bad submission is one bad row, never a lost batch.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader.course import Course
+from grader.course import Assignment, Course
 from grader.executors import LocalExecutor
 from grader.gradebook import Gradebook, checks_hash
 from grader.grading import now_iso
@@ -54,8 +55,6 @@ def read_all(paths: list[str]) -> list[Submission]:
 
 def unreadable_hash(sub: Submission) -> str:
     """Identifies an unreadable submission's state, so an unchanged one is not recorded twice."""
-    import hashlib
-
     return "unreadable:" + hashlib.sha256("\n".join(sub.problems).encode()).hexdigest()
 
 
@@ -82,8 +81,7 @@ def fill_missing_checks(result: SubmissionResult, checks: list[CheckResult]) -> 
     result.checks = [replace(c, status="error", message=why, fault="judge") for c in checks]
 
 
-def write_student(out_dir: Path, result: SubmissionResult, course: Course, assignment_id: str) -> None:
-    assignment = course.assignment(assignment_id)
+def write_student(out_dir: Path, result: SubmissionResult, assignment: Assignment) -> None:
     folder = out_dir / result.student
     write_json(folder / "results.json", gradescope_results(result))
     write_atomic(folder / "report.html", render("report.html", student_report(result, assignment)))
@@ -113,7 +111,7 @@ def grade_batch(
         nonlocal done
         done += 1
         try:
-            write_student(out_dir, result, course, assignment_id)
+            write_student(out_dir, result, assignment)
         except Exception as exc:  # noqa: BLE001 - one student's report must not stop the batch
             result.judge_errors.append(f"the report could not be written: {type(exc).__name__}: {exc}")
             write_json(out_dir / result.student / "results.json", gradescope_results(result))

@@ -14,7 +14,7 @@ from grader.course import Assignment
 from grader.judge.banned import find_uses
 from grader.judge.plugin import GraderPlugin, run_checks
 from grader.judge.proxy import LocalBackend, SandboxBackend
-from grader.results import CheckResult, SubmissionResult
+from grader.results import SubmissionResult
 from grader.sandbox.client import SandboxLimits, Session, Zygote
 from grader.submission import Submission, read_submission
 
@@ -120,7 +120,3 @@ def apply_bans(result: SubmissionResult, submission: Submission, assignment: Ass
             if check.exercise == exercise.name:
                 check.score, check.status, check.fault = 0.0, "failed", "banned"
                 check.message = verdict + (f"\n(The check itself said: {check.message})" if check.message else "")
-
-
-def score_of(checks: list[CheckResult]) -> tuple[float, float]:
-    return sum(c.score for c in checks), sum(c.max_score for c in checks)

@@ -17,7 +17,6 @@ import numpy as np
 
 from grader.judge.errors import CheckFailed
 from grader.judge.proxy import Remote, Trace, describe_call
-from grader.sandbox.protocol import ArrayValue
 
 # (rtol, atol) per dtype: loose enough for a different but equivalent formula
 TOLERANCES = {
@@ -247,7 +246,3 @@ def public_name(cls: type) -> str:
     if len(parts) > 2 and parts[1] == "src":
         return f"{parts[0]}.{parts[2]}.{cls.__qualname__}"
     return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def returned_kind(value: Any) -> str:
-    return value.kind if isinstance(value, ArrayValue) else type(value).__name__

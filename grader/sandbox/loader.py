@@ -155,12 +155,8 @@ def _parse(cell: Cell, report: LoadReport) -> list[ast.stmt]:
     return statements
 
 
-def load_cells(cells: list[Cell], module: types.ModuleType, wanted: set[str], run=None) -> LoadReport:
-    """Execute the definitions of ``cells`` into ``module``; never raises for student errors.
-
-    ``run(code, namespace)`` executes one compiled statement; it defaults to
-    ``exec`` and lets the agent wrap it (output capture, error capture).
-    """
+def load_cells(cells: list[Cell], module: types.ModuleType, wanted: set[str]) -> LoadReport:
+    """Execute the definitions of ``cells`` into ``module``; never raises for student errors."""
     report = LoadReport()
     namespace = module.__dict__
     for cell in cells:
@@ -171,7 +167,7 @@ def load_cells(cells: list[Cell], module: types.ModuleType, wanted: set[str], ru
                 continue
             try:
                 code = compile(ast.Module(body=[stmt], type_ignores=[]), cell.label, "exec")
-                (run or exec)(code, namespace)
+                exec(code, namespace)
             except SyntaxError as exc:  # parses but does not compile: 'return' outside function, ...
                 report.errors.append(_syntax_error(cell, exc))
             except NameError as exc:
