@@ -9,39 +9,9 @@ from pathlib import Path
 
 import click
 
-from grader import __version__
-from grader.course import Course, CourseError
-
-COURSE_OPTION = click.option(
-    "--course",
-    "course_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Course folder holding assignments/ and solutions/ (default: the bundled Chapter 12 course).",
-)
-
-
-def fail(message: str, code: int = 1) -> None:
-    click.echo(click.style("tfgrader: error: ", fg="red", bold=True) + message, err=True)
-    sys.exit(code)
-
-
-def open_course(course_dir: Path | None) -> Course:
-    try:
-        return Course(course_dir)
-    except CourseError as exc:
-        fail(str(exc))
-        raise  # unreachable
-
-
-def start_runtime() -> None:
-    """Assert the pinned stack (Keras 3) before anything is graded."""
-    from grader.runtime import StackError, require_keras3
-
-    try:
-        require_keras3()
-    except StackError as exc:
-        fail(str(exc))
+from grader import __version__, cli_instructor
+from grader.cli_common import COURSE_OPTION, fail, open_course, start_runtime
+from grader.course import CourseError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,6 +161,8 @@ def generate(assignment: str, check_only: bool, course_dir: Path | None) -> None
     except (CourseError, MarkerError, OSError) as exc:
         fail(str(exc))
 
+
+cli_instructor.register(main)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,41 @@
+"""What every ``tfgrader`` command shares: the --course option, one-line errors, the stack check."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from grader.course import Course, CourseError
+
+COURSE_OPTION = click.option(
+    "--course",
+    "course_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Course folder holding assignments/ and solutions/ (default: the bundled Chapter 12 course).",
+)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(click.style("tfgrader: error: ", fg="red", bold=True) + message, err=True)
+    sys.exit(code)
+
+
+def open_course(course_dir: Path | None) -> Course:
+    try:
+        return Course(course_dir)
+    except CourseError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+def start_runtime() -> None:
+    """Assert the pinned stack (Keras 3) before anything is graded."""
+    from grader.runtime import StackError, require_keras3
+
+    try:
+        require_keras3()
+    except StackError as exc:
+        fail(str(exc))
