@@ -10,9 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from grader.course import BUNDLED_COURSE
-
-TEMPLATES = BUNDLED_COURSE / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'; base-uri 'none'; form-action 'none'"
 
 
