@@ -46,6 +46,7 @@ class Grader:
     zygote: Zygote
     public: bool = False  # run the public checks (no reference) instead of the hidden ones
     reference: LocalBackend | None = field(default=None)
+    figures: str = "failing"  # see GraderPlugin: "failing" | "all" | "none"
 
     def __post_init__(self) -> None:
         if not self.public and self.reference is None:
@@ -87,9 +88,11 @@ class Grader:
                 check_seconds=self.assignment.check_seconds,
                 on_result=on_check,
                 exercise_order=self.assignment.exercise_names,
+                figures="none" if self.public else self.figures,
             )
             checks_dir = self.assignment.public_checks_dir if self.public else self.assignment.checks_dir
             result.checks = run_checks(str(checks_dir), plugin)
+            result.figures, result.figure_errors = plugin.figures, plugin.figure_errors
             result.judge_errors = list(plugin.collect_errors)
             result.judge_errors += [f"{c.name}: {c.message}" for c in result.checks if c.status == "error"]
             if not result.checks:

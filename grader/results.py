@@ -50,8 +50,11 @@ class SubmissionResult:
     restarts: int = 0
     duration: float = 0.0
     judge_errors: list[str] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)  # grader.judge.figures panels, for exercises that lost points
+    figure_errors: list[str] = field(default_factory=list)  # a figure function's own bug (judge side, not scored)
     submitted_at: str | None = None
     graded_at: str | None = None
+    late: dict | None = None  # grader.deadlines.lateness record; None when on time or without a deadline
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -23,10 +23,13 @@ def validate_assignment(assignment: Assignment, echo: Callable[[str], None] = pr
     problems = [f"stub out of date (run `tfgrader generate {assignment.id}`): {p}" for p in outdated_stubs(assignment)]
     zygote = Zygote()
     try:
-        grader = Grader(assignment, zygote)
+        grader = Grader(assignment, zygote, figures="all")  # the reference draws every figure: proves them
         reference = grader.grade(read_submission(assignment.solution_path))
+        grader.figures = "failing"
         score, max_score = total_score(reference)
-        echo(f"reference solution: {score:g} / {max_score:g} in {reference.duration:.1f} s")
+        echo(f"reference solution: {score:g} / {max_score:g} in {reference.duration:.1f} s"
+             f" ({len(reference.figures)} report figure(s) drawn)")
+        problems += [f"report figure fails on the reference: {e}" for e in reference.figure_errors]
         if not reference.checks:
             problems.append("no hidden checks were collected")
         if score != max_score or reference.judge_errors:

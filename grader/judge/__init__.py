@@ -10,6 +10,7 @@ from grader.judge.asserts import (
     to_array,
 )
 from grader.judge.errors import CheckFailed, SandboxProblem, StudentCodeError, StudentFault
+from grader.judge.figures import figure
 from grader.judge.plugin import check
 from grader.judge.proxy import as_numpy
 
@@ -26,5 +27,6 @@ __all__ = [
     "assert_matches_finite_differences",
     "assert_traces_at_most",
     "check",
+    "figure",
     "to_array",
 ]

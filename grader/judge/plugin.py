@@ -5,6 +5,7 @@ Checks are ordinary pytest tests, marked with `check`. The plugin supplies
 * ``student`` -- a `Namespace` over the sandboxed submission;
 * ``reference`` -- the same proxy type over the reference solution, in process;
 * ``inputs`` -- an `Inputs` generator seeded per (course secret, student, check);
+* ``plot`` -- a `Plot` for `@figure` functions (see grader.judge.figures);
 
 and turns each test's outcome into a `CheckResult` the moment it ends. A
 failure caused by the student (`CheckFailed`, `StudentFault`) costs the check's
@@ -23,6 +24,7 @@ from collections.abc import Callable
 import pytest
 
 from grader.judge.errors import CheckFailed, ReferenceError_, SandboxProblem, StudentCodeError, StudentFault
+from grader.judge.figures import FIGURE_MARK, Plot
 from grader.judge.inputs import Inputs, derive_seed
 from grader.judge.proxy import Backend, Namespace
 from grader.results import KINDS, CheckResult
@@ -62,7 +64,10 @@ class GraderPlugin:
         check_seconds: float,
         on_result: Callable[[CheckResult], None] | None = None,
         exercise_order: list[str] | None = None,
+        figures: str = "failing",
     ) -> None:
+        """``figures``: run `@figure` functions for exercises that lost points ("failing"), for all ("all",
+        as `validate` does to prove them) or never ("none"). They need the reference, so never without it."""
         self._student = student
         self._reference = reference
         self._secret = secret
@@ -76,13 +81,17 @@ class GraderPlugin:
         self._poisoned: dict[str, str] = {}  # exercise -> why its remaining checks are not run
         self._started: dict[str, float] = {}
         self._order = {name: i for i, name in enumerate(exercise_order or [])}
+        self._figures = figures if reference is not None else "none"
+        self._plots: dict[str, Plot] = {}
+        self.figures: list[dict] = []
+        self.figure_errors: list[str] = []
 
     # ------------------------------------------------------------------ fixtures
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Namespace:
         if self._student is None:
             raise ReferenceError_("this check needs a student backend")
-        mark = request.node.get_closest_marker(MARK)
+        mark = request.node.get_closest_marker(MARK) or request.node.get_closest_marker(FIGURE_MARK)
         exercise = mark.kwargs["exercise"] if mark else ""
         if exercise in self._poisoned:
             raise SandboxProblem("", "skipped", self._poisoned[exercise])
@@ -99,6 +108,11 @@ class GraderPlugin:
     def inputs(self, request: pytest.FixtureRequest) -> Inputs:
         return Inputs(derive_seed(self._secret, self._assignment, self._student_id, request.node.nodeid))
 
+    @pytest.fixture
+    def plot(self, request: pytest.FixtureRequest) -> Plot:
+        self._plots[request.node.nodeid] = Plot()
+        return self._plots[request.node.nodeid]
+
     # ------------------------------------------------------------------ hooks
     def collected(self, items: list[pytest.Item]) -> list[CheckResult]:
         return [
@@ -114,13 +128,24 @@ class GraderPlugin:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         kept = [item for item in items if item.get_closest_marker(MARK) is not None]
+        figures = [item for item in items if item.get_closest_marker(FIGURE_MARK) is not None]
         for item in items:
-            if item.get_closest_marker(MARK) is None:
+            if item.get_closest_marker(MARK) is None and item.get_closest_marker(FIGURE_MARK) is None:
                 self.collect_errors.append(f"{item.nodeid} is not marked with @check and was not run")
         last = len(self._order)
         kept.sort(key=lambda item: self._order.get(item.get_closest_marker(MARK).kwargs["exercise"], last))
-        items[:] = kept  # stable sort: file order within an exercise
         self.items = self.collected(kept)
+        items[:] = kept + (figures if self._figures != "none" else [])  # figures last: they need the verdicts
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        mark = item.get_closest_marker(FIGURE_MARK)
+        if mark is None:
+            return
+        exercise = mark.kwargs["exercise"]
+        lost = any(r.exercise == exercise and r.status != "passed" for r in self.results)
+        if exercise in self._poisoned or (self._figures == "failing" and not lost):
+            pytest.skip("no figure needed")  # internal: a figure is never a graded outcome
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -134,7 +159,23 @@ class GraderPlugin:
         outcome = yield
         report = outcome.get_result()
         if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
-            self._record(item, call, report)
+            if item.get_closest_marker(FIGURE_MARK) is not None:
+                self._record_figure(item, call, report)
+            else:
+                self._record(item, call, report)
+
+    def _record_figure(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
+        """Keep the figure's data; a student fault just leaves it out; a bug of the figure is noted."""
+        mark = item.get_closest_marker(FIGURE_MARK)
+        exc = call.excinfo.value if call.excinfo is not None else None
+        plot = self._plots.pop(item.nodeid, None)
+        if report.skipped or isinstance(exc, StudentFault | AssertionError):
+            return
+        if exc is not None:
+            self.figure_errors.append(f"figure {item.nodeid.split('/')[-1]}: {type(exc).__name__}: {exc}")
+        elif plot is not None and plot.panels:
+            self.figures.append({"exercise": mark.kwargs["exercise"], "title": mark.kwargs["title"],
+                                 "panels": plot.panels})
 
     def _record(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
         mark = item.get_closest_marker(MARK)
@@ -188,7 +229,8 @@ def run_checks(checks_dir: str, plugin: GraderPlugin, extra: list[str] | None = 
     with tempfile.TemporaryDirectory(prefix="tfgrader-pytest-") as tmp:
         ini = os.path.join(tmp, "pytest.ini")
         with open(ini, "w") as fh:
-            fh.write(f"[pytest]\nmarkers =\n    {MARK}: a graded tfgrader check\n")
+            fh.write(f"[pytest]\nmarkers =\n    {MARK}: a graded tfgrader check\n    {FIGURE_MARK}: a report figure\n"
+                     "python_files = test_*.py figures.py\npython_functions = test_* figure_*\n")
         args = [
             checks_dir,
             "-c", ini,
