@@ -19,8 +19,9 @@ from grader.executors import LocalExecutor
 from grader.gradebook import Gradebook, checks_hash
 from grader.grading import now_iso
 from grader.judge.plugin import collect_checks
-from grader.report.build import class_index, student_report
-from grader.report.render import render, write_atomic, write_json
+from grader.report.build import student_report
+from grader.report.dashboard import CSV_NAME, RESERVED_NAMES, SCRIPT_NAME, class_index, grades_csv
+from grader.report.render import TEMPLATES, render, write_atomic, write_json
 from grader.results import CheckResult, SubmissionResult
 from grader.sandbox.client import Zygote, isolation_warning
 from grader.scoring import gradescope_results, status_of, total_score
@@ -41,6 +42,10 @@ def read_all(paths: list[str]) -> list[Submission]:
     submissions = []
     for path in paths:
         sub = read_submission(path)
+        if sub.student in RESERVED_NAMES:
+            sub.problems.append(f"the student id {sub.student!r} is a name tfgrader uses for its own files; "
+                                "rename the submission")
+            sub.student = f"{sub.student}~reserved"
         if sub.student in seen:
             sub.problems.append(
                 f"another submission in this batch ({seen[sub.student]}) has the same student id {sub.student!r}; "
@@ -85,6 +90,13 @@ def write_student(out_dir: Path, result: SubmissionResult, assignment: Assignmen
     folder = out_dir / result.student
     write_json(folder / "results.json", gradescope_results(result))
     write_atomic(folder / "report.html", render("report.html", student_report(result, assignment)))
+
+
+def write_dashboard(out_dir: Path, results: list[SubmissionResult], assignment: Assignment) -> None:
+    """``index.html``, the ``grades.csv`` it offers for download and the one script it loads."""
+    write_atomic(out_dir / CSV_NAME, grades_csv(results, assignment))
+    write_atomic(out_dir / SCRIPT_NAME, (TEMPLATES / SCRIPT_NAME).read_text(encoding="utf-8"))
+    write_atomic(out_dir / "index.html", render("index.html", class_index(results, assignment)))
 
 
 def grade_batch(
@@ -148,6 +160,6 @@ def grade_batch(
                 finish(result)
         finally:
             zygote.close()
-    write_atomic(out_dir / "index.html", render("index.html", class_index(summary.results, assignment)))
+    write_dashboard(out_dir, summary.results, assignment)
     gradebook.close()
     return summary

@@ -110,38 +110,3 @@ def _entry(raw: object, keys: tuple[str, ...]) -> dict:
     data = raw if isinstance(raw, dict) else {}
     return {k: str(data.get(k, "")) for k in keys}
 
-
-def class_index(results: list[SubmissionResult], assignment: Assignment) -> dict:
-    rows = []
-    per_check: dict[tuple[str, str], list[int]] = {}
-    for r in sorted(results, key=lambda r: r.student):
-        score, max_score = total_score(r)
-        rows.append(
-            {
-                "student": r.student,
-                "score": score,
-                "max_score": max_score,
-                "status": status_of(r),
-                "duration": round(r.duration, 2),
-                "report": f"{r.student}/report.html",
-            }
-        )
-        for c in r.checks:
-            per_check.setdefault((c.exercise, c.name), []).append(c.status == "passed")
-    checks = sorted(
-        (
-            {"exercise": ex, "name": name, "passed": sum(v), "total": len(v), "rate": round(100 * sum(v) / len(v))}
-            for (ex, name), v in per_check.items()
-        ),
-        key=lambda c: (c["rate"], c["exercise"], c["name"]),
-    )
-    return {
-        "assignment_id": assignment.id,
-        "assignment_title": assignment.title,
-        "grader_version": __version__,
-        "rows": rows,
-        "checks": checks,
-        "count": len(rows),
-        "unreadable": sum(r["status"] == "unreadable" for r in rows),
-        "needs_regrading": sum(r["status"] == "needs_regrading" for r in rows),
-    }

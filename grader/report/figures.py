@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import warnings
 from typing import Any
 
 import matplotlib
@@ -97,7 +98,8 @@ def draw(figure: dict) -> dict:
     """``{"title", "alt", "src"}`` for an ``<img>``; ``src`` is a data URI of the SVG."""
     panels = [p for p in figure.get("panels") or [] if isinstance(p, dict)][:4]
     title = str(figure.get("title", ""))[:120]
-    with rc_context(STYLE):
+    with rc_context(STYLE), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # long labels may defeat the layout; the image still draws
         fig = Figure(figsize=(4.2 * max(1, len(panels)), 3.1), layout="constrained")
         axes = fig.subplots(1, max(1, len(panels)), squeeze=False)[0]
         words = []
@@ -114,3 +116,29 @@ def draw(figure: dict) -> dict:
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     src = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return {"title": title, "alt": f"Figure: {title}. " + ". ".join(words) + ".", "src": src}
+
+
+def draw_histogram(scores: list[float], max_score: float) -> dict:
+    """The class's score distribution as an image (``{"title", "alt", "src"}``), bins of 10 % of ``max_score``."""
+    top = max_score or max(scores, default=1.0) or 1.0
+    edges = [top * i / 10 for i in range(11)]
+    counts = [0] * 10
+    for s in scores:
+        counts[min(9, max(0, int(10 * s / top)))] += 1  # a full score falls in the last bin
+    with rc_context(STYLE):
+        fig = Figure(figsize=(6.4, 2.6), layout="constrained")
+        ax = fig.subplots()
+        ax.bar([(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)], counts, width=top / 10 * 0.92,
+               color=LOOK["expected"]["color"])
+        ax.set_xlim(0, top)
+        ax.set_xlabel(f"score (out of {top:g})")
+        ax.set_ylabel("students")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    bins = ", ".join(f"{edges[i]:g}–{edges[i + 1]:g}: {n}" for i, n in enumerate(counts) if n)
+    return {
+        "title": "Score distribution",
+        "alt": f"Histogram of {len(scores)} scores out of {top:g} in bins of {top / 10:g} points ({bins}).",
+        "src": "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
+    }

@@ -26,6 +26,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["csp"] = CSP
+    env.globals["csp_with_script"] = CSP.replace("script-src 'none'", "script-src 'self'")  # no inline script
     return env
 
 
