@@ -65,6 +65,7 @@ class GraderPlugin:
         on_result: Callable[[CheckResult], None] | None = None,
         exercise_order: list[str] | None = None,
         figures: str = "failing",
+        only_exercises: list[str] | None = None,
     ) -> None:
         """``figures``: run `@figure` functions for exercises that lost points ("failing"), for all ("all",
         as `validate` does to prove them) or never ("none"). They need the reference, so never without it."""
@@ -82,6 +83,7 @@ class GraderPlugin:
         self._started: dict[str, float] = {}
         self._order = {name: i for i, name in enumerate(exercise_order or [])}
         self._figures = figures if reference is not None else "none"
+        self._only = set(only_exercises) if only_exercises else None  # run just these exercises' checks
         self._plots: dict[str, Plot] = {}
         self.figures: list[dict] = []
         self.figure_errors: list[str] = []
@@ -127,7 +129,8 @@ class GraderPlugin:
         ]
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        kept = [item for item in items if item.get_closest_marker(MARK) is not None]
+        kept = [item for item in items if item.get_closest_marker(MARK) is not None
+                and (self._only is None or item.get_closest_marker(MARK).kwargs["exercise"] in self._only)]
         figures = [item for item in items if item.get_closest_marker(FIGURE_MARK) is not None]
         for item in items:
             if item.get_closest_marker(MARK) is None and item.get_closest_marker(FIGURE_MARK) is None:
