@@ -390,6 +390,7 @@ def isolation_warning() -> str | None:
     if jail.isolation_level() == "full":
         return None
     return (
-        "tfgrader is not running as root: sandboxes get rlimits and a memory watchdog, but no private "
-        "network, filesystem view or uid. Grade untrusted submissions as root (or in a container)."
+        f"{jail.isolation_reason()}: sandboxes get rlimits and a memory watchdog, but no private network, "
+        "filesystem view or uid. Grade untrusted submissions as root on a machine (or a container with "
+        "CAP_SYS_ADMIN, e.g. docker run --cap-add SYS_ADMIN) that allows namespaces."
     )

@@ -11,18 +11,21 @@ student code runs. As root (the grading server) it:
 3. applies rlimits, drops to a uid of its own with no groups, forbids new
    privileges.
 
-Not as root (an instructor's laptop) only rlimits apply; `isolation_level`
-says so and the caller warns once.
+Not as root (an instructor's laptop), or as a root that may not create
+namespaces (a container without CAP_SYS_ADMIN), only rlimits apply;
+`isolation_level` finds out by trying, and the caller warns once.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import resource
 import site
 import sys
+import tempfile
 from dataclasses import dataclass, field
 
 CLONE_NEWNS = 0x00020000
@@ -87,9 +90,47 @@ def prctl(option: int, value: int) -> None:
     _check(_libc.prctl(option, value, 0, 0, 0), "prctl")
 
 
+@functools.cache
 def isolation_level() -> str:
-    """``"full"`` with namespaces, own uid and a private root; ``"weak"`` with rlimits only."""
-    return "full" if os.geteuid() == 0 else "weak"
+    """``"full"`` with namespaces, own uid and a private root; ``"weak"`` with rlimits only.
+
+    Root is not enough: a container without CAP_SYS_ADMIN (Docker's default,
+    and so many hosted autograders) cannot unshare or mount. A forked child
+    tries what `confine` needs, and only its success means "full".
+    """
+    return "full" if os.geteuid() == 0 and _can_confine() else "weak"
+
+
+def isolation_reason() -> str | None:
+    """Why isolation is weak, in words; None when it is full."""
+    if isolation_level() == "full":
+        return None
+    if os.geteuid() != 0:
+        return "tfgrader is not running as root"
+    return ("tfgrader runs as root but may not create namespaces or mount (a container without CAP_SYS_ADMIN, "
+            "or a seccomp profile that forbids unshare)")
+
+
+def _can_confine() -> bool:
+    """In a throwaway child: new namespaces, a private tmpfs, another uid. True when all of it works."""
+    scratch = tempfile.mkdtemp(prefix="tfgrader-probe-")
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)
+                mount("none", "/", None, MS_REC | MS_PRIVATE)
+                mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m")
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+                os._exit(0)
+            except BaseException:  # noqa: BLE001 - any failure means weak isolation
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        os.rmdir(scratch)
 
 
 def runtime_paths() -> list[str]:

@@ -193,6 +193,7 @@ def serve_forever(path: str, grader_pid: int) -> None:
     jail.prctl(jail.PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != grader_pid:
         return
+    jail.isolation_level()  # probed once by a forked child, before TensorFlow starts threads
     import keras  # noqa: F401 - imported here so every fork starts warm
     import tensorflow  # noqa: F401
 

@@ -4,9 +4,13 @@ These run as the grader runs: as root, with namespaces, a private root and
 an unprivileged uid. Where the machine is not root they check the weaker mode.
 """
 
+import json
 import os
 import socket
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -217,6 +221,20 @@ def _processes_of(uid: int, wait: float) -> list[int]:
 
 def test_isolation_level_matches_privileges():
     assert jail.isolation_level() == ("full" if os.geteuid() == 0 else "weak")
+
+
+@ROOT_ONLY
+def test_root_without_cap_sys_admin_grades_with_weak_isolation_and_says_so_once(tmp_path):
+    """As in a default Docker container: root, but no namespaces or mounts. Grading still works."""
+    root = Path(__file__).resolve().parents[2]
+    command = (f"{sys.executable} -m grader.cli grade losses {root / 'samples' / 'losses' / 'bob.py'} "
+               f"--out {tmp_path / 'out'} --jobs 2")
+    proc = subprocess.run(["capsh", "--drop=cap_sys_admin", "--", "-c", command], capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.count("may not create namespaces") == 1, proc.stderr
+    results = json.loads((tmp_path / "out" / "bob" / "results.json").read_text())
+    assert results["score"] == results["extra_data"]["max_score"] > 0
 
 
 def test_a_dead_zygote_is_replaced():
