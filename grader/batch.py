@@ -9,21 +9,21 @@ is rewritten at the end. A bad submission is one bad row, never a lost batch.
 from __future__ import annotations
 
 import hashlib
-import sys
-from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.course import Assignment, Course
-from grader.executors import LocalExecutor
+from grader.deadlines import Manifest, manifest_gaps, stamp_lateness
+from grader.executors import Executor, local_executor
 from grader.gradebook import Gradebook, checks_hash
 from grader.grading import now_iso
 from grader.judge.plugin import collect_checks
+from grader.progress import BatchProgress, LineProgress
 from grader.report.build import student_report
 from grader.report.dashboard import CSV_NAME, RESERVED_NAMES, SCRIPT_NAME, class_index, grades_csv
 from grader.report.render import TEMPLATES, render, write_atomic, write_json
 from grader.results import CheckResult, SubmissionResult
-from grader.sandbox.client import Zygote, isolation_warning
 from grader.scoring import gradescope_results, status_of, total_score
 from grader.submission import Submission, read_submission
 
@@ -107,7 +107,9 @@ def grade_batch(
     jobs: int = 1,
     gradebook_path: Path | None = None,
     force: bool = False,
-    echo: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    progress: BatchProgress | None = None,
+    executor: Executor | None = None,
+    manifest: Manifest | None = None,
 ) -> BatchSummary:
     assignment = course.assignment(assignment_id)  # fails early for an unknown assignment
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -115,6 +117,12 @@ def grade_batch(
     gradebook = Gradebook(gradebook_path)
     digest = checks_hash(assignment)
     submissions = read_all(paths)
+    progress = progress or LineProgress(summary=False)  # the caller that passes one closes it
+    progress.start(len(submissions))
+    paths_by_student = {sub.student: sub.path for sub in submissions}  # submission times: grader.deadlines
+    gaps = manifest_gaps(manifest, list(paths_by_student))
+    if gaps:
+        progress.warn(gaps)
     summary = BatchSummary(out_dir=out_dir, gradebook=gradebook_path)
     total = len(submissions)
     done = 0
@@ -122,6 +130,7 @@ def grade_batch(
     def finish(result: SubmissionResult, reused: bool = False) -> None:
         nonlocal done
         done += 1
+        late_changed = stamp_lateness(result, assignment.deadline, manifest, paths_by_student.get(result.student))
         try:
             write_student(out_dir, result, assignment)
         except Exception as exc:  # noqa: BLE001 - one student's report must not stop the batch
@@ -129,13 +138,17 @@ def grade_batch(
             write_json(out_dir / result.student / "results.json", gradescope_results(result))
         if not reused:
             gradebook.record(result, digest)
+        elif late_changed:
+            gradebook.restamp(result)
         summary.results.append(result)
         summary.reused += reused
         score, max_score = total_score(result)
         status = status_of(result)
         tail = "" if status == "graded" else f"  [{status}]"
         tail += "  (unchanged since last graded)" if reused else ""
-        echo(f"[{done}/{total}] {result.student:<24} {score:g}/{max_score:g}  ({result.duration:.1f} s){tail}")
+        tail += f"  [late: -{result.late['penalty_percent']:g}%]" if result.late else ""
+        line = f"[{done}/{total}] {result.student:<24} {score:g}/{max_score:g}  ({result.duration:.1f} s){tail}"
+        progress.advance(result, reused, line)
 
     checks = collect_checks(str(assignment.checks_dir), assignment.exercise_names)
     readable = []
@@ -148,18 +161,14 @@ def grade_batch(
             finish(unreadable_result(sub, assignment_id, checks))
         else:
             readable.append(sub)
-    if readable:
-        warning = isolation_warning()
-        if warning:
-            echo(f"warning: {warning}")
-        zygote = Zygote()
-        try:
-            executor = LocalExecutor(course, assignment_id, zygote, jobs=jobs)
-            for _, result in executor.run(readable):
+    if readable:  # on the given executor (a Dask cluster), else here with a zygote of our own
+        where = nullcontext(executor) if executor is not None else local_executor(course, assignment_id, jobs)
+        with where as running:
+            for warning in running.warnings():
+                progress.warn(warning)
+            for _, result in running.run(readable):
                 fill_missing_checks(result, checks)
                 finish(result)
-        finally:
-            zygote.close()
     write_dashboard(out_dir, summary.results, assignment)
     gradebook.close()
     return summary

@@ -43,9 +43,16 @@ def main() -> None:
 @click.option("--force", is_flag=True,
               help="Regrade every submission, even those unchanged since their last grade (same content, "
                    "checks, reference and grader version).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Grade on a Dask cluster (each worker with its own sandboxes); results and the gradebook are "
+                   "still written here. --jobs is then ignored: the workers set the parallelism.")
+@click.option("--progress/--no-progress", "progress", default=None,
+              help="Live progress bar with ETA (default: on when stderr is a terminal). One line per "
+                   "submission is printed either way, then a summary table.")
+@cli_instructor.MANIFEST_OPTION
 @COURSE_OPTION
 def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | None, gradebook: Path | None,
-          force: bool, course_dir: Path | None) -> None:
+          force: bool, scheduler: str | None, progress: bool | None, course_dir: Path | None, manifest=None) -> None:
     """Grade submissions of ASSIGNMENT.
 
     Each PATH is a .py file, a .ipynb notebook, or a folder holding exactly one
@@ -62,16 +69,31 @@ def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | No
         course.assignment(assignment)
     except CourseError as exc:
         fail(str(exc))
+    remote = None
+    if scheduler:
+        from grader.dask_executor import DaskExecutor, SchedulerError
+
+        try:
+            remote = DaskExecutor.connect(scheduler, course, assignment)
+        except SchedulerError as exc:
+            fail(str(exc))
     start_runtime()
     from grader.batch import grade_batch
+    from grader.progress import batch_display
 
+    display = batch_display(progress)
     try:
         summary = grade_batch(course, assignment, list(paths), out_dir, jobs=jobs or os.cpu_count() or 1,
-                              gradebook_path=gradebook, force=force)
+                              gradebook_path=gradebook, force=force, manifest=manifest, progress=display,
+                              executor=remote)
     except OSError as exc:
         fail(f"cannot write the results: {exc.strerror or exc} ({exc.filename or out_dir})")
     except sqlite3.Error as exc:
         fail(f"the gradebook cannot be used: {exc}")
+    finally:
+        display.close()
+        if remote is not None:
+            remote.close()
     from grader.scoring import status_of, total_score
 
     graded = sum(status_of(r) == "graded" for r in summary.results)
@@ -96,7 +118,7 @@ def check(assignment: str, file: str, course_dir: Path | None) -> None:
     """
     from grader.submission import read_submission
 
-    course = open_course(course_dir)
+    course = open_course(course_dir, solutions=False)
     try:
         spec = course.assignment(assignment)
     except CourseError as exc:

@@ -23,12 +23,16 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
-def open_course(course_dir: Path | None) -> Course:
+def open_course(course_dir: Path | None, solutions: bool = True) -> Course:
+    """The course, or a one-line error; ``solutions``: the command needs the instructor's copy."""
     try:
-        return Course(course_dir)
+        course = Course(course_dir)
     except CourseError as exc:
         fail(str(exc))
         raise  # unreachable
+    if solutions and course.public_only:
+        fail(f"{course.root} is a student's copy of the course (no solutions/): only `tfgrader check` works here")
+    return course
 
 
 def start_runtime() -> None:

@@ -14,6 +14,9 @@ every student's inputs (override with ``TFGRADER_SECRET``).
     name = "huber_fn"
     title = "The Huber loss as a function"
     banned = ["keras.losses.Huber"] # calls the exercise must not make
+    [deadline]                      # optional: due date, grace, late penalty (see grader.deadlines)
+    due = "2026-12-04T23:59:00"
+    timezone = "America/Toronto"
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from grader.deadlines import DeadlineError, LatePolicy, parse_policy
 
 BUNDLED_COURSE = Path(__file__).resolve().parent.parent
 
@@ -48,6 +53,7 @@ class Assignment:
     load_seconds: float = 60.0
     memory_gib: float = 3.0
     secret: str = field(default="", repr=False)
+    deadline: LatePolicy | None = None  # None: no late policy
 
     @property
     def solution_dir(self) -> Path:
@@ -93,26 +99,41 @@ def _read_toml(path: Path) -> dict:
 
 
 class Course:
+    """A course folder. Without ``solutions/`` it is a student's copy: public checks only (``public_only``)."""
+
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = Path(root).resolve() if root is not None else BUNDLED_COURSE
+        self.public_only = not (self.root / "solutions").is_dir() and (self.root / "assignments").is_dir()
+        if self.public_only:  # what students get: assignments/<id>/ with stubs, public checks, assignment.toml
+            self.title, self.secret = self.root.name, ""
+            return
         if not (self.root / "solutions").is_dir():
-            raise CourseError(f"{self.root} is not a tfgrader course (no solutions/ folder)")
+            raise CourseError(f"{self.root} is not a tfgrader course (no solutions/ or assignments/ folder)")
         config = _read_toml(self.root / "solutions" / "course.toml")
         self.title = str(config.get("title", self.root.name))
         self.secret = os.environ.get("TFGRADER_SECRET") or str(config.get("secret", ""))
         if not self.secret:
             raise CourseError(f"{self.root / 'solutions' / 'course.toml'} has no secret (it seeds the inputs)")
 
+    @property
+    def _specs(self) -> Path:
+        """Where the assignment.toml files are read: the solutions, or the students' copies."""
+        return self.root / ("assignments" if self.public_only else "solutions")
+
     def assignment_ids(self) -> list[str]:
-        return sorted(p.parent.name for p in (self.root / "solutions").glob("*/assignment.toml"))
+        return sorted(p.parent.name for p in self._specs.glob("*/assignment.toml"))
 
     def assignment(self, assignment_id: str) -> Assignment:
-        path = self.root / "solutions" / assignment_id / "assignment.toml"
+        path = self._specs / assignment_id / "assignment.toml"
         if "/" in assignment_id or assignment_id.startswith(".") or not path.is_file():
             known = ", ".join(self.assignment_ids()) or "none"
             raise CourseError(f"unknown assignment {assignment_id!r}; this course has: {known}")
         config = _read_toml(path)
         limits = config.get("limits", {})
+        try:
+            deadline = parse_policy(config.get("deadline"))
+        except DeadlineError as exc:
+            raise CourseError(f"{path}: [deadline] {exc}") from None
         try:
             exercises = tuple(
                 Exercise(str(e["name"]), str(e.get("title", e["name"])), tuple(e.get("banned", ())))
@@ -128,6 +149,7 @@ class Course:
                 load_seconds=float(limits.get("load_seconds", 60)),
                 memory_gib=float(limits.get("memory_gib", 3)),
                 secret=self.secret,
+                deadline=deadline,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CourseError(f"{path} is malformed: {exc}") from None

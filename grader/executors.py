@@ -1,8 +1,10 @@
 """Where grading runs: in this process (``--jobs 1``) or in a pool of judge workers.
 
-Every executor grades with sandboxes forked from one shared zygote and yields
-``(submission, result)`` pairs as they finish; only the caller writes files and
-the gradebook. A judge worker that dies takes nothing else down: the
+(On a Dask cluster: `grader.dask_executor.DaskExecutor`, same interface.)
+Every executor has ``warnings()`` (shown before grading) and ``run(submissions)``,
+which yields ``(submission, result)`` pairs as they finish; here every judge
+worker grades with sandboxes forked from one shared zygote. Only the caller
+writes files and the gradebook. A judge worker that dies takes nothing else down: the
 submissions it held come back as judge errors ("needs regrading").
 """
 
@@ -11,15 +13,25 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from grader.course import Course
 from grader.grading import Grader, now_iso
 from grader.results import SubmissionResult
-from grader.sandbox.client import Zygote
+from grader.sandbox.client import Zygote, isolation_warning
 from grader.submission import Submission
 
 _worker_grader: Grader | None = None
+
+
+class Executor(Protocol):
+    """What `grade_batch` needs from wherever grading runs."""
+
+    def warnings(self) -> list[str]: ...
+
+    def run(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]: ...
 
 
 def _init_worker(course_root: str, assignment_id: str, socket_path: str, root_dir: str, public: bool) -> None:
@@ -55,6 +67,11 @@ class LocalExecutor:
         self.zygote = zygote
         self.jobs = max(1, jobs)
         self.public = public
+
+    def warnings(self) -> list[str]:
+        """Batch-wide warnings to show before grading (no full isolation)."""
+        warning = isolation_warning()
+        return [warning] if warning else []
 
     def run(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
         if self.jobs == 1 or len(submissions) <= 1:
@@ -95,3 +112,13 @@ class LocalExecutor:
                     except Exception as exc:  # noqa: BLE001 - includes a dead worker (BrokenProcessPool)
                         result = judge_failure(submission, self.assignment_id, exc)
                     yield submission, result
+
+
+@contextmanager
+def local_executor(course: Course, assignment_id: str, jobs: int = 1) -> Iterator[LocalExecutor]:
+    """A `LocalExecutor` over a zygote started here and closed on exit."""
+    zygote = Zygote()
+    try:
+        yield LocalExecutor(course, assignment_id, zygote, jobs=jobs)
+    finally:
+        zygote.close()

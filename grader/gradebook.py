@@ -4,6 +4,8 @@ One row in ``attempts`` per graded submission (score, status, timings,
 grader version, content and checks hashes, the full result as JSON) and one
 row per check in ``check_results``. Each attempt is written in one
 transaction, so an interrupted batch never leaves half an attempt.
+``overrides`` keeps instructors' score overrides (who, when, why); a cleared
+or superseded one stays, with ``cleared_at``, as history.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import __version__
@@ -50,7 +54,20 @@ CREATE TABLE IF NOT EXISTS check_results (
     duration REAL
 );
 CREATE INDEX IF NOT EXISTS check_results_by_attempt ON check_results (attempt_id);
+CREATE TABLE IF NOT EXISTS overrides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    assignment TEXT NOT NULL,
+    student TEXT NOT NULL,
+    score REAL NOT NULL,
+    reason TEXT NOT NULL,
+    who TEXT,
+    created_at TEXT NOT NULL,
+    cleared_at TEXT,
+    cleared_by TEXT
+);
+CREATE INDEX IF NOT EXISTS overrides_by_student ON overrides (assignment, student);
 """
+OVERRIDE_KEYS = ("id", "student", "score", "reason", "who", "created_at", "cleared_at", "cleared_by")
 
 
 def checks_hash(assignment: Assignment) -> str:
@@ -60,8 +77,21 @@ def checks_hash(assignment: Assignment) -> str:
     paths += sorted(assignment.checks_dir.rglob("*.py"))
     for path in paths:
         digest.update(str(path.relative_to(assignment.solution_dir)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(_graded_bytes(path, assignment) + b"\0")
     return digest.hexdigest()
+
+
+def _graded_bytes(path: Path, assignment: Assignment) -> bytes:
+    """A file's bytes; assignment.toml without [deadline], since lateness is applied without regrading."""
+    if path != assignment.solution_dir / "assignment.toml":
+        return path.read_bytes()
+    config = tomllib.loads(path.read_text(encoding="utf-8"))
+    config.pop("deadline", None)
+    return json.dumps(config, sort_keys=True, default=str).encode()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Gradebook:
@@ -141,6 +171,71 @@ class Gradebook:
         ).fetchall()
         keys = ("attempt_id", "score", "max_score", "status", "graded_at", "content_hash")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def restamp(self, result: SubmissionResult) -> None:
+        """Rewrite the submission time and lateness of the student's latest attempt (a deadline changed)."""
+        with self.db:
+            self.db.execute(
+                "UPDATE attempts SET submitted_at = ?, score = ?, result_json = ? WHERE id ="
+                " (SELECT MAX(id) FROM attempts WHERE assignment = ? AND student = ?) AND content_hash = ?",
+                (result.submitted_at, total_score(result)[0], json.dumps(result.to_dict()), result.assignment,
+                 result.student, result.content_hash),
+            )
+
+    def assignments(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT DISTINCT assignment FROM attempts ORDER BY assignment")]
+
+    def latest_results(self, assignment: str) -> list[tuple[SubmissionResult, int]]:
+        """(result of the latest attempt, number of attempts) per student, by student id."""
+        rows = self.db.execute(
+            "SELECT result_json, (SELECT COUNT(*) FROM attempts b WHERE b.assignment = a.assignment"
+            " AND b.student = a.student) FROM attempts a WHERE assignment = ? AND id ="
+            " (SELECT MAX(id) FROM attempts b WHERE b.assignment = a.assignment AND b.student = a.student)"
+            " ORDER BY student",
+            (assignment,),
+        ).fetchall()
+        return [(SubmissionResult.from_dict(json.loads(row[0])), int(row[1])) for row in rows]
+
+    def history(self, assignment: str, student: str) -> list[SubmissionResult]:
+        """Every attempt of one student, oldest first."""
+        rows = self.db.execute(
+            "SELECT result_json FROM attempts WHERE assignment = ? AND student = ? ORDER BY id", (assignment, student)
+        ).fetchall()
+        return [SubmissionResult.from_dict(json.loads(row[0])) for row in rows]
+
+    def set_override(self, assignment: str, student: str, score: float, reason: str, who: str) -> int:
+        """Store an override; the student's previous active override, if any, is superseded (kept as history)."""
+        now = _now()
+        with self.db:
+            self.db.execute(
+                "UPDATE overrides SET cleared_at = ?, cleared_by = ? WHERE assignment = ? AND student = ?"
+                " AND cleared_at IS NULL", (now, f"{who} (superseded)", assignment, student),
+            )
+            cursor = self.db.execute(
+                "INSERT INTO overrides (assignment, student, score, reason, who, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (assignment, student, score, reason, who, now),
+            )
+        return int(cursor.lastrowid)
+
+    def clear_override(self, assignment: str, student: str, who: str) -> bool:
+        """Clear the student's active override; False when there was none."""
+        with self.db:
+            cursor = self.db.execute(
+                "UPDATE overrides SET cleared_at = ?, cleared_by = ? WHERE assignment = ? AND student = ?"
+                " AND cleared_at IS NULL", (_now(), who, assignment, student),
+            )
+        return cursor.rowcount > 0
+
+    def overrides(self, assignment: str, student: str | None = None, active: bool = True) -> list[dict]:
+        """Overrides of an assignment (of one student), oldest first; only the active ones unless ``active=False``."""
+        query = f"SELECT {', '.join(OVERRIDE_KEYS)} FROM overrides WHERE assignment = ?"
+        params: list = [assignment]
+        if student is not None:
+            query, params = query + " AND student = ?", [*params, student]
+        if active:
+            query += " AND cleared_at IS NULL"
+        rows = self.db.execute(query + " ORDER BY id", params).fetchall()
+        return [dict(zip(OVERRIDE_KEYS, row, strict=True)) for row in rows]
 
     def close(self) -> None:
         self.db.close()

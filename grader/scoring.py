@@ -3,7 +3,10 @@
 The score of a submission is the sum of its checks' scores. A submission that
 could not be read scores 0 with one test entry saying why. A judge-side error
 (a bug in a check) marks the submission ``needs_regrading`` rather than
-pretending the student lost the point.
+pretending the student lost the point. A late submission's score is the
+earned score less its late penalty (``result.late``, see grader.deadlines):
+``total_score`` is the score that counts, ``raw_score`` the one before it.
+An instructor's override (grader.gradebook) replaces the score in exports.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 
 from grader import __version__
 from grader.course import Assignment
+from grader.deadlines import apply_penalty, describe_late
 from grader.results import SubmissionResult
 
 
@@ -47,8 +51,14 @@ def exercise_scores(result: SubmissionResult, assignment: Assignment) -> list[Ex
     return scores
 
 
+def raw_score(result: SubmissionResult) -> float:
+    """What the checks earned, before any late penalty."""
+    return round(sum(c.score for c in result.checks), 4)
+
+
 def total_score(result: SubmissionResult) -> tuple[float, float]:
-    return round(sum(c.score for c in result.checks), 4), round(sum(c.max_score for c in result.checks), 4)
+    """(score that counts, max score): the late penalty is applied; overrides are not (see gradebook)."""
+    return apply_penalty(raw_score(result), result.late), round(sum(c.max_score for c in result.checks), 4)
 
 
 def status_of(result: SubmissionResult) -> str:
@@ -60,8 +70,12 @@ def status_of(result: SubmissionResult) -> str:
     return "graded"
 
 
-def gradescope_results(result: SubmissionResult, max_points: float | None = None) -> dict:
-    """The result in Gradescope's autograder schema (uploadable unchanged)."""
+def gradescope_results(result: SubmissionResult, max_points: float | None = None,
+                       override: dict | None = None) -> dict:
+    """The result in Gradescope's autograder schema (uploadable unchanged).
+
+    ``override`` (a gradebook override: ``score``, ``reason``) replaces the score.
+    """
     score, max_score = total_score(result)
     if max_points is not None and not result.checks:
         max_score = max_points
@@ -103,6 +117,11 @@ def gradescope_results(result: SubmissionResult, max_points: float | None = None
     skipped = result.load.get("skipped", []) or []
     if skipped:
         output.append(f"{len(skipped)} top-level statement(s) were not run (only definitions are graded).")
+    if result.late:
+        output.insert(0, describe_late(result.late))
+    if override is not None:
+        score = float(override["score"])
+        output.insert(0, f"Score set to {score:g} by the instructor.")  # the reason stays in extra_data
     return {
         "score": score,
         "execution_time": round(result.duration, 3),
@@ -119,5 +138,8 @@ def gradescope_results(result: SubmissionResult, max_points: float | None = None
             "content_hash": result.content_hash,
             "graded_at": result.graded_at,
             "judge_errors": result.judge_errors,
+            "raw_score": raw_score(result),
+            "late": result.late,
+            "override": override,
         },
     }

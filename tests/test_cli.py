@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -197,3 +198,15 @@ def test_kill_9_mid_batch_then_the_same_command_completes_without_loss_or_duplic
     assert sorted(rows) == sorted((Path(p).stem, 1) for p in paths)
     for student in ("bob", "ivan", "carol", "dave", "alice"):
         assert (out / student / "results.json").is_file()
+
+
+def test_a_students_copy_of_the_course_can_check_but_not_grade(tmp_path):
+    """Students get assignments/ only (stubs, public checks, assignment.toml): no solutions, no secret."""
+    shutil.copytree(ROOT / "assignments" / "losses", tmp_path / "course" / "assignments" / "losses")
+    course = str(tmp_path / "course")
+    checked = run("check", "losses", str(SAMPLES / "alice.ipynb"), "--course", course)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "public checks passed" in checked.stdout
+    graded = run("grade", "losses", str(SAMPLES / "alice.ipynb"), "--out", str(tmp_path / "out"), "--course", course)
+    assert graded.returncode == 1 and "student's copy of the course" in graded.stderr
+    assert "Traceback" not in graded.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grader import __version__
 from grader.course import Assignment
+from grader.deadlines import describe_late
 from grader.report.figures import draw
 from grader.results import SubmissionResult
 from grader.scoring import exercise_scores, status_of, total_score
@@ -89,6 +90,7 @@ def student_report(result: SubmissionResult, assignment: Assignment) -> dict:
         "status": status_of(result),
         "status_words": STATUS_WORDS[status_of(result)],
         "submitted_at": result.submitted_at,
+        "late": describe_late(result.late) if isinstance(result.late, dict) else None,
         "graded_at": result.graded_at,
         "grader_version": __version__,
         "duration": round(result.duration, 2),

@@ -98,6 +98,8 @@ def class_index(results: list[SubmissionResult], assignment: Assignment) -> dict
             "report": report_link(r.student),
             "trouble": _trouble(r),
             "graded_at": r.graded_at or "",
+            "late": f"-{r.late['penalty_percent']:g}%" if isinstance(r.late, dict) and not r.late.get("after_cutoff")
+            else ("after cutoff" if isinstance(r.late, dict) else ""),
         })
     scores = [row["score"] for row in rows if row["status"] != "unreadable"]
     max_score = max((row["max_score"] for row in rows), default=0.0)
