@@ -18,7 +18,7 @@ from grader.deadlines import Manifest, manifest_gaps, stamp_lateness
 from grader.executors import Executor, local_executor
 from grader.gradebook import Gradebook, checks_hash
 from grader.grading import now_iso
-from grader.judge.plugin import collect_checks
+from grader.judge.plugin import JUDGE_ERROR, collect_checks
 from grader.progress import BatchProgress, LineProgress
 from grader.report.build import student_report
 from grader.report.dashboard import CSV_NAME, RESERVED_NAMES, SCRIPT_NAME, class_index, grades_csv
@@ -82,7 +82,7 @@ def fill_missing_checks(result: SubmissionResult, checks: list[CheckResult]) -> 
     """A judge failure still lists every check, as an error: never a silent zero."""
     if result.checks or not result.judge_errors:
         return
-    why = "not graded: " + result.judge_errors[0]
+    why = JUDGE_ERROR  # the details (extra_data.judge_errors) may quote hidden checks: instructors only
     result.checks = [replace(c, status="error", message=why, fault="judge") for c in checks]
 
 

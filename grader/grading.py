@@ -94,7 +94,8 @@ class Grader:
             result.checks = run_checks(str(checks_dir), plugin)
             result.figures, result.figure_errors = plugin.figures, plugin.figure_errors
             result.judge_errors = list(plugin.collect_errors)
-            result.judge_errors += [f"{c.name}: {c.message}" for c in result.checks if c.status == "error"]
+            result.judge_errors += [f"{c.name}: {c.details.get('judge_error', c.message)}"
+                                    for c in result.checks if c.status == "error"]
             if not result.checks:
                 result.judge_errors.append("no checks ran for this submission")
             apply_bans(result, submission, self.assignment)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("cli")  # its module fixture grades once, on one worker
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "losses"
 TFGRADER = [sys.executable, "-m", "grader.cli"]

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("cli-instructor")  # its module fixture grades once, on one worker
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "losses"
 TFGRADER = [sys.executable, "-m", "grader.cli"]

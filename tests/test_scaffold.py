@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("scaffold")  # its module fixture grades once, on one worker
+
 TFGRADER = [sys.executable, "-m", "grader.cli"]
 
 

@@ -30,6 +30,8 @@ from grader.judge.proxy import Backend, Namespace
 from grader.results import KINDS, CheckResult
 
 MARK = "tfgrader"
+JUDGE_ERROR = ("not graded: a problem in the grader (not in your code) stopped this check; "
+               "it will be regraded, and your instructor has the details.")
 
 
 def check(exercise: str, kind: str, points: float = 1.0, timeout: float | None = None) -> Callable:
@@ -84,6 +86,7 @@ class GraderPlugin:
         self._order = {name: i for i, name in enumerate(exercise_order or [])}
         self._figures = figures if reference is not None else "none"
         self._only = set(only_exercises) if only_exercises else None  # run just these exercises' checks
+        self._current: str | None = None  # the exercise whose checks (or figure) the sandbox last served
         self._plots: dict[str, Plot] = {}
         self.figures: list[dict] = []
         self.figure_errors: list[str] = []
@@ -142,13 +145,16 @@ class GraderPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        mark = item.get_closest_marker(FIGURE_MARK)
-        if mark is None:
-            return
-        exercise = mark.kwargs["exercise"]
-        lost = any(r.exercise == exercise and r.status != "passed" for r in self.results)
-        if exercise in self._poisoned or (self._figures == "failing" and not lost):
-            pytest.skip("no figure needed")  # internal: a figure is never a graded outcome
+        figure = item.get_closest_marker(FIGURE_MARK)
+        exercise = (figure or item.get_closest_marker(MARK)).kwargs["exercise"]
+        if figure is not None:
+            lost = any(r.exercise == exercise and r.status != "passed" for r in self.results)
+            if exercise in self._poisoned or (self._figures == "failing" and not lost):
+                pytest.skip("no figure needed")  # internal: a figure is never a graded outcome
+        if exercise != self._current:
+            if self._current is not None and self._student is not None:
+                self._student.fresh()  # each exercise starts from a clean process: one cannot spoil another
+            self._current = exercise
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -207,13 +213,10 @@ class GraderPlugin:
                 result.fault = "not_implemented"
         elif isinstance(exc, AssertionError):  # a plain assert in a check: its message only
             result.message, result.fault = str(exc) or "the check's condition was not met", "mismatch"
-        else:
-            result.status = "error"
-            if exc is None:
-                result.message = f"the check ended as {report.outcome}"
-            else:
-                result.message = f"grader error in this check ({type(exc).__name__}: {exc})"
-            result.fault = "judge"
+        else:  # the check's own bug: its details (which may quote hidden code) are for the instructor only
+            result.status, result.message, result.fault = "error", JUDGE_ERROR, "judge"
+            why = f"the check ended as {report.outcome}" if exc is None else f"{type(exc).__name__}: {exc}"
+            result.details = {"judge_error": why}
         self.results.append(result)
         if self._on_result is not None:
             self._on_result(result)
@@ -244,6 +247,7 @@ def run_checks(checks_dir: str, plugin: GraderPlugin, extra: list[str] | None = 
             "-p", "no:terminal",
             "-p", "no:stepwise",
             "-p", "no:warnings",
+            "--continue-on-collection-errors",  # one broken check module must not stop the others
         ]
         args += extra or []
         previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")

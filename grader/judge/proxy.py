@@ -41,6 +41,9 @@ class Backend:
     def request(self, header: dict, frames: list[bytes], timeout: float) -> tuple[dict, list[bytes]]:
         raise NotImplementedError
 
+    def fresh(self) -> None:
+        """Start over from the loaded definitions (a new sandbox); in process there is nothing to do."""
+
     def run(self, op: str, call: str, timeout: float | None = None, **fields: Any) -> Any:
         """Encode ``fields``, send ``op``, decode the reply or raise a fault naming ``call``."""
         encoder = Encoder(to_array=self._encode_arg, to_handle=self._encode_handle, array_kind="tensor")
@@ -85,6 +88,9 @@ class SandboxBackend(Backend):
 
     def request(self, header: dict, frames: list[bytes], timeout: float) -> tuple[dict, list[bytes]]:
         return self.session.request(header, frames, timeout)
+
+    def fresh(self) -> None:
+        self.session.fresh()
 
 
 class LocalBackend(Backend):

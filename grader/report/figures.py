@@ -66,7 +66,8 @@ def _max_difference(panel: dict, x: list[float]) -> str:
     worst, where = 0.0, None
     for xi, a, b in zip(x, _floats(series["yours"]), _floats(series["expected"]), strict=False):
         if math.isnan(a) != math.isnan(b):
-            return f"; yours is not finite at {panel.get('xlabel') or 'x'} = {xi:g}"
+            which = "yours" if math.isnan(a) else "the expected value"
+            return f"; {which} is not finite (or missing) at {panel.get('xlabel') or 'x'} = {xi:g}"
         if not math.isnan(a) and abs(a - b) > worst:
             worst, where = abs(a - b), xi
     if where is None or worst == 0:
@@ -86,6 +87,7 @@ def _draw_bars(ax, panel: dict) -> str:
                label=str(name), color=look["color"], alpha=0.8)
     ax.set_xticks(list(positions), categories, rotation=60 if len(categories) > 4 else 0,
                   ha="right" if len(categories) > 4 else "center")
+    ax.yaxis.get_major_locator().set_params(integer=True)  # counts
     counts = "; ".join(
         f"{name}: " + ", ".join(f"{c} {v:g}" for c, v in zip(categories, _floats(values), strict=False)
                                 if not math.isnan(v) and v)

@@ -18,8 +18,10 @@ import functools
 import io
 import linecache
 import os
+import shutil
 import tempfile
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +58,7 @@ class Agent:
         self.sources: dict[str, list[str]] = {}
         self.load_errors: list[dict] = []
         self.tmpdir = tempfile.mkdtemp(prefix="agent-")
+        weakref.finalize(self, shutil.rmtree, self.tmpdir, True)  # saved models go with the agent (or at exit)
 
     # ----------------------------------------------------------------- plumbing
     def handle(self, header: dict, frames: list[bytes]) -> tuple[dict, list[bytes]]:
@@ -116,8 +119,9 @@ class Agent:
         location: tuple[str, int] | None = None
         metadata = getattr(exc, "ag_error_metadata", None)
         stack = getattr(metadata, "translated_stack", None)
-        if stack:
-            location = (str(stack[-1][0]), int(stack[-1][1]))
+        if stack:  # innermost frame of the student's (a Keras layer adds its own error_handler frame after it)
+            mine = [frame for frame in stack if str(frame[0]) in self.sources] or list(stack)
+            location = (str(mine[-1][0]), int(mine[-1][1]))
         else:
             tb = exc.__traceback__
             while tb is not None and tb.tb_next is not None:

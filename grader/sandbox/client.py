@@ -375,6 +375,18 @@ class Session:
     def request(self, header: dict, frames: list[bytes], timeout: float) -> tuple[dict, list[bytes]]:
         return self._ensure().request(header, frames, timeout)
 
+    def fresh(self) -> None:
+        """End the current sandbox (keeping its output); the next request loads the code in a new one.
+
+        Called between exercises, so that what one exercise's code did to its
+        process (global TF state, threads, a full /tmp) cannot cost another.
+        """
+        if self.sandbox is not None:
+            if self.sandbox.exit_info is None:
+                self.sandbox.close()
+            self.output.add(self.sandbox.exit_info)
+            self.sandbox = None
+
     def close(self) -> None:
         if self.sandbox is not None:
             if self.sandbox.exit_info is None:

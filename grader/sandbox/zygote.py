@@ -66,7 +66,10 @@ def _rss_bytes(pids: list[int]) -> int:
 
 
 def _kill_tree(root_pid: int) -> None:
+    """SIGKILL ``root_pid`` and everything under it, except the calling process (it reports afterwards)."""
     for pid in reversed(_descendants(root_pid)):
+        if pid == os.getpid():
+            continue
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -96,11 +99,16 @@ def supervise(spec: dict, sandbox_fd: int, status_fd: int) -> None:
         jail.prctl(jail.PR_SET_CHILD_SUBREAPER, 1)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    init_r, init_w = os.pipe()  # how the sandbox ended, as seen by the namespace's init
     pid = os.fork()
     if pid == 0:
         os.close(out_r)
         os.close(err_r)
         os.close(status_fd)
+        os.close(init_r)
+        if full:
+            _init_or_sandbox(init_w)
+        os.close(init_w)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
         os.closerange(3, sandbox_fd)
@@ -109,6 +117,7 @@ def supervise(spec: dict, sandbox_fd: int, status_fd: int) -> None:
         os._exit(0)
     os.close(out_w)
     os.close(err_w)
+    os.close(init_w)
     os.close(sandbox_fd)
     _write_status(status_fd, {"event": "started", "pid": pid})
     memory_limit = int(spec.get("memory_bytes", 4 << 30))
@@ -134,7 +143,7 @@ def supervise(spec: dict, sandbox_fd: int, status_fd: int) -> None:
         now = time.monotonic()
         if now >= next_check:
             next_check = now + 0.1
-            if _rss_bytes(_descendants(pid)) > memory_limit:
+            if _rss_bytes([p for p in _descendants(pid) if not full or p != pid]) > memory_limit:  # not init
                 reason = "memory"
                 _kill_tree(pid)
     if not full:
@@ -159,12 +168,60 @@ def supervise(spec: dict, sandbox_fd: int, status_fd: int) -> None:
         "stdout_bytes": totals[out_r],
         "stderr_bytes": totals[err_r],
     }
-    if os.WIFSIGNALED(status):
+    ended = _read_init_report(init_r) if full else None
+    if ended is not None:
+        event.update(ended)
+    elif os.WIFSIGNALED(status):
         event["signal"] = os.WTERMSIG(status)
     else:
         event["code"] = os.WEXITSTATUS(status)
     _write_status(status_fd, event)
     os._exit(0)
+
+
+def _init_or_sandbox(report_fd: int) -> None:
+    """In PID 1 of the sandbox's namespace: fork the sandbox, then be its init until it ends.
+
+    The kernel ignores a namespace init's own default-action signals, so a
+    sandbox running as PID 1 could not even abort (glibc then crashes it with
+    SIGSEGV). As PID 2 it dies as any process does; this init reports how, on
+    ``report_fd``, and exits, which takes every leftover process of the
+    namespace with it. Returns only in the sandbox.
+    """
+    from grader.sandbox import jail
+
+    child = os.fork()
+    if child == 0:
+        return
+    for fd in range(3, 1024):
+        if fd != report_fd:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    jail.prctl(jail.PR_SET_PDEATHSIG, signal.SIGKILL)  # the supervisor gone: the namespace goes too
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)  # reap orphans until the sandbox itself ends
+        except ChildProcessError:
+            os._exit(1)
+        if pid == child:
+            break
+    ended = {"signal": os.WTERMSIG(status)} if os.WIFSIGNALED(status) else {"code": os.WEXITSTATUS(status)}
+    os.write(report_fd, json.dumps(ended).encode())
+    os._exit(0)
+
+
+def _read_init_report(fd: int) -> dict | None:
+    """The sandbox's end as the init reported it, or None (the init itself was killed: a timeout or memory)."""
+    try:
+        data = os.read(fd, 4096) if select.select([fd], [], [], 0)[0] else b""  # written before init exits
+        ended = json.loads(data) if data else None
+    except (OSError, ValueError):
+        return None
+    if isinstance(ended, dict) and set(ended) in ({"signal"}, {"code"}) and isinstance(next(iter(ended.values())), int):
+        return ended
+    return None
 
 
 def _run_sandbox(spec: dict, sandbox_fd: int) -> None:

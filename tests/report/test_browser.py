@@ -17,6 +17,8 @@ from grader.report.build import student_report
 from grader.report.render import render
 from grader.results import CheckResult, SubmissionResult
 
+pytestmark = pytest.mark.xdist_group("browser")  # its module fixture grades once, on one worker
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TFGRADER_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"

@@ -97,11 +97,20 @@ def student(session):
 
 
 @ROOT_ONLY
-def test_runs_as_its_own_unprivileged_uid_as_pid_1(student):
+def test_runs_as_its_own_unprivileged_uid_in_its_own_pid_namespace(student):
     _, ns = student
     me = ns.whoami()
     assert me["uid"] >= 1000 and me["uid"] == me["gid"] and me["groups"] == []
-    assert me["pid"] == 1  # PID 1 of its own namespace
+    assert me["pid"] == 2  # under a tiny init (PID 1) of its own namespace
+
+
+@ROOT_ONLY
+def test_abort_is_reported_as_an_abort_not_a_segfault(session):
+    """As PID 1 the kernel would ignore SIGABRT and glibc would fall back to a segfault: the init prevents it."""
+    s = session("import os\ndef boom():\n    os.abort()\n")
+    with pytest.raises(SandboxProblem) as info:
+        Namespace(SandboxBackend(s)).boom()
+    assert info.value.kind == "crash" and "abort" in info.value.message.lower(), info.value.message
 
 
 @ROOT_ONLY
@@ -112,7 +121,9 @@ def test_sees_no_course_no_judge_and_no_secrets(student, losses):
         with pytest.raises(StudentCodeError, match="FileNotFoundError|PermissionError"):
             ns.read(str(secret_file))
     assert ns.listdir("/proc") == sorted(ns.listdir("/proc"))
-    assert [p for p in ns.listdir("/proc") if p.isdigit()] == ["1"]  # not the judge, not other sandboxes
+    assert [p for p in ns.listdir("/proc") if p.isdigit()] == ["1", "2"]  # its init and itself: no judge, no other sandbox
+    with pytest.raises(StudentCodeError, match="PermissionError"):
+        ns.read("/proc/1/environ")  # the init is root's: its environment is not readable
     with pytest.raises(StudentCodeError):
         ns.read(f"/proc/{os.getpid()}/environ")
     env = ns.environment()

@@ -1,0 +1,49 @@
+# attack: huber_fn
+# expect: huber_fn=0 create_huber=full HuberLoss=full
+# says: KeyboardInterrupt
+# what: huber_fn raises KeyboardInterrupt, sends itself SIGINT, and SIGINTs its whole process group.
+# ruff: noqa
+import os
+import signal
+
+import keras
+import tensorflow as tf
+
+CALLS = [0]
+
+
+def huber_fn(y_true, y_pred):
+    CALLS[0] += 1
+    if CALLS[0] % 3 == 1:
+        raise KeyboardInterrupt
+    if CALLS[0] % 3 == 2:
+        os.kill(os.getpid(), signal.SIGINT)
+    else:
+        os.kill(0, signal.SIGINT)  # the process group: whoever started the sandbox, if it could
+    import time
+
+    time.sleep(1)  # the signal lands here
+    return tf.square(y_true - y_pred)
+
+
+def create_huber(threshold=1.0):
+    def huber(y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < threshold
+        return tf.where(small, tf.square(error) / 2, threshold * tf.abs(error) - threshold**2 / 2)
+
+    return huber
+
+
+class HuberLoss(keras.losses.Loss):
+    def __init__(self, threshold=1.0, **kwargs):
+        self.threshold = threshold
+        super().__init__(**kwargs)
+
+    def call(self, y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < self.threshold
+        return tf.where(small, tf.square(error) / 2, self.threshold * tf.abs(error) - self.threshold**2 / 2)
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}

@@ -1,0 +1,39 @@
+# attack: huber_fn
+# expect: huber_fn=0 create_huber=full HuberLoss=full
+# says: timed out
+# what: huber_fn ignores SIGTERM, SIGALRM, SIGINT and SIGHUP, then loops forever.
+# ruff: noqa
+import signal
+
+import keras
+import tensorflow as tf
+
+
+def huber_fn(y_true, y_pred):
+    for sig in (signal.SIGTERM, signal.SIGALRM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    while True:
+        pass
+
+
+def create_huber(threshold=1.0):
+    def huber(y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < threshold
+        return tf.where(small, tf.square(error) / 2, threshold * tf.abs(error) - threshold**2 / 2)
+
+    return huber
+
+
+class HuberLoss(keras.losses.Loss):
+    def __init__(self, threshold=1.0, **kwargs):
+        self.threshold = threshold
+        super().__init__(**kwargs)
+
+    def call(self, y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < self.threshold
+        return tf.where(small, tf.square(error) / 2, self.threshold * tf.abs(error) - self.threshold**2 / 2)
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}

@@ -1,0 +1,46 @@
+# attack: huber_fn
+# expect: huber_fn=0 create_huber=full HuberLoss=full
+# says: wrong values
+# what: huber_fn leaves a setsid'd, double-forked grandchild ignoring SIGTERM/SIGHUP to outlive the sandbox.
+# ruff: noqa
+import os
+import signal
+import time
+
+import keras
+import tensorflow as tf
+
+
+def huber_fn(y_true, y_pred):
+    print(f"sandbox uid {os.getuid()}", flush=True)
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                signal.signal(sig, signal.SIG_IGN)
+            time.sleep(10**6)
+        os._exit(0)
+    return tf.square(y_true - y_pred)
+
+
+def create_huber(threshold=1.0):
+    def huber(y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < threshold
+        return tf.where(small, tf.square(error) / 2, threshold * tf.abs(error) - threshold**2 / 2)
+
+    return huber
+
+
+class HuberLoss(keras.losses.Loss):
+    def __init__(self, threshold=1.0, **kwargs):
+        self.threshold = threshold
+        super().__init__(**kwargs)
+
+    def call(self, y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < self.threshold
+        return tf.where(small, tf.square(error) / 2, self.threshold * tf.abs(error) - self.threshold**2 / 2)
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}

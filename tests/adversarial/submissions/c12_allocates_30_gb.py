@@ -1,0 +1,41 @@
+# attack: huber_fn
+# expect: huber_fn=0 create_huber=full HuberLoss=full
+# says: memory|timed out
+# what: huber_fn fills 30 GB of memory, 256 MB at a time (on a loaded machine the 10 s deadline may come first).
+# ruff: noqa
+import os
+
+import keras
+import tensorflow as tf
+
+BLOCKS = []
+
+
+def huber_fn(y_true, y_pred):
+    print(f"sandbox uid {os.getuid()}", flush=True)
+    for _ in range(120):
+        BLOCKS.append(bytearray(256 * 2**20))
+    return tf.square(y_true - y_pred)
+
+
+def create_huber(threshold=1.0):
+    def huber(y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < threshold
+        return tf.where(small, tf.square(error) / 2, threshold * tf.abs(error) - threshold**2 / 2)
+
+    return huber
+
+
+class HuberLoss(keras.losses.Loss):
+    def __init__(self, threshold=1.0, **kwargs):
+        self.threshold = threshold
+        super().__init__(**kwargs)
+
+    def call(self, y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < self.threshold
+        return tf.where(small, tf.square(error) / 2, self.threshold * tf.abs(error) - self.threshold**2 / 2)
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}
