@@ -118,7 +118,7 @@ def _loss_in_model(loss, x, y, weights, custom_objects=None, save=True):
         model.save(path)
         reloaded = keras.saving.load_model(path, custom_objects=custom_objects or {})
         out["reloaded_loss"] = reloaded.loss
-        out["reloaded_eval"] = float(reloaded.evaluate(x, y, verbose=0))
+        out["reloaded_eval"] = float(reloaded.compute_loss(x=x, y=y, y_pred=reloaded(x, training=False)))
     return out
 '''
 

@@ -81,7 +81,7 @@ def test_saved_model_reloads_with_threshold(student, reference, inputs):
     if not isinstance(reloaded_threshold, (int, float)) or abs(float(reloaded_threshold) - 2.0) > 1e-6:
         raise CheckFailed(f"after {call} the reloaded loss has threshold {reloaded_threshold!r}, expected 2.0: "
                           "get_config() must include the threshold.")
-    assert_close(got["reloaded_eval"], expected["reloaded_eval"], call=f"evaluate() after {call}", dtype="float32")
+    assert_close(got["reloaded_eval"], expected["reloaded_eval"], call=f"the reloaded model's loss on the same batch (as evaluate() reports it) after {call}", dtype="float32")
 
 
 @check("HuberLoss", kind="gradient", points=1)
