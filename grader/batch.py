@@ -16,10 +16,11 @@ from pathlib import Path
 from grader.course import Assignment, Course
 from grader.deadlines import Manifest, manifest_gaps, stamp_lateness
 from grader.executors import Executor, local_executor
-from grader.gradebook import Gradebook, checks_hash
+from grader.gradebook import Gradebook
 from grader.grading import now_iso
-from grader.judge.plugin import JUDGE_ERROR, collect_checks
+from grader.judge.plugin import JUDGE_ERROR, collect_items
 from grader.progress import BatchProgress, LineProgress
+from grader.regrade import Plan, assignment_digests, merge, plan, stamp
 from grader.report.build import student_report
 from grader.report.dashboard import CSV_NAME, RESERVED_NAMES, SCRIPT_NAME, class_index, grades_csv
 from grader.report.render import TEMPLATES, render, write_atomic, write_json
@@ -32,6 +33,7 @@ from grader.submission import Submission, read_submission
 class BatchSummary:
     results: list[SubmissionResult] = field(default_factory=list)
     reused: int = 0  # unchanged since their last grade: not regraded
+    partly: int = 0  # regraded only on the exercises whose checks changed
     out_dir: Path = Path(".")
     gradebook: Path = Path(".")
 
@@ -115,7 +117,8 @@ def grade_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     gradebook_path = gradebook_path or out_dir / "gradebook.sqlite"
     gradebook = Gradebook(gradebook_path)
-    digest = checks_hash(assignment)
+    digests = assignment_digests(assignment)
+    overall = digests.overall()
     submissions = read_all(paths)
     progress = progress or LineProgress(summary=False)  # the caller that passes one closes it
     progress.start(len(submissions))
@@ -137,37 +140,53 @@ def grade_batch(
             result.judge_errors.append(f"the report could not be written: {type(exc).__name__}: {exc}")
             write_json(out_dir / result.student / "results.json", gradescope_results(result))
         if not reused:
-            gradebook.record(result, digest)
+            stamp(result, digests, checks, figures)
+            gradebook.record(result, overall)
         elif late_changed:
             gradebook.restamp(result)
         summary.results.append(result)
         summary.reused += reused
+        summary.partly += result.regraded is not None and not reused
         score, max_score = total_score(result)
         status = status_of(result)
         tail = "" if status == "graded" else f"  [{status}]"
         tail += "  (unchanged since last graded)" if reused else ""
+        if result.regraded is not None and not reused:
+            tail += f"  (checks changed: regraded {', '.join(result.regraded)})" if result.regraded else \
+                "  (checks changed: nothing to rerun)"
         tail += f"  [late: -{result.late['penalty_percent']:g}%]" if result.late else ""
         line = f"[{done}/{total}] {result.student:<24} {score:g}/{max_score:g}  ({result.duration:.1f} s){tail}"
         progress.advance(result, reused, line)
 
-    checks = collect_checks(str(assignment.checks_dir), assignment.exercise_names)
+    checks, figures = collect_items(str(assignment.checks_dir), assignment.exercise_names)
     readable = []
+    partial: dict[str, tuple[SubmissionResult, Plan]] = {}  # student -> (last grade, what to rerun)
     for sub in submissions:
         fingerprint = sub.content_hash if sub.ok else unreadable_hash(sub)
-        previous = None if force else gradebook.unchanged(assignment_id, sub.student, fingerprint, digest)
-        if previous is not None:
-            finish(previous, reused=True)
+        last = None if force else gradebook.last_clean(assignment_id, sub.student, fingerprint)
+        todo = plan(last[1], digests, checks, figures) if last is not None and sub.ok else Plan("full")
+        if last is not None and last[0] == overall:
+            finish(last[1], reused=True)
         elif not sub.ok:
             finish(unreadable_result(sub, assignment_id, checks))
+        elif last is not None and todo.action == "reuse":  # e.g. only a check removed: a new attempt, no run
+            finish(merge(last[1], None, todo, checks))
         else:
+            if last is not None and todo.action == "partial":
+                sub.only_exercises = todo.exercises
+                partial[sub.student] = (last[1], todo)
             readable.append(sub)
     if readable:  # on the given executor (a Dask cluster), else here with a zygote of our own
         where = nullcontext(executor) if executor is not None else local_executor(course, assignment_id, jobs)
         with where as running:
             for warning in running.warnings():
                 progress.warn(warning)
-            for _, result in running.run(readable):
-                fill_missing_checks(result, checks)
+            for sub, result in running.run(readable):
+                if sub.student in partial:
+                    previous, todo = partial[sub.student]
+                    result = merge(previous, result, todo, checks)
+                else:
+                    fill_missing_checks(result, checks)
                 finish(result)
     write_dashboard(out_dir, summary.results, assignment)
     gradebook.close()

@@ -63,6 +63,8 @@ def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | No
     Results are written as each submission finishes. A submission unchanged
     since its last grade in the gradebook is not regraded (use --force), so a
     batch interrupted for any reason completes by running the same command again.
+    When only some checks changed, an unchanged submission is regraded on the
+    exercises those checks belong to and keeps its other results.
     """
     course = open_course(course_dir)
     try:
@@ -100,6 +102,7 @@ def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | No
     points = [total_score(r) for r in summary.results]
     mean = sum(p[0] for p in points) / len(points) if points else 0.0
     reused = f", {summary.reused} unchanged since their last grade" if summary.reused else ""
+    reused += f", {summary.partly} regraded only where the checks changed" if summary.partly else ""
     click.echo(
         f"Graded {len(summary.results)} submission(s) ({graded} cleanly{reused}); mean score {mean:.2f}. "
         f"Reports: {out_dir / 'index.html'}  Gradebook: {summary.gradebook}"

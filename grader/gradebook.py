@@ -1,7 +1,7 @@
 """The gradebook: an SQLite file of attempts and per-check results.
 
 One row in ``attempts`` per graded submission (score, status, timings,
-grader version, content and checks hashes, the full result as JSON) and one
+grader version, content hash and checks digest (grader.regrade), the full result as JSON) and one
 row per check in ``check_results``. Each attempt is written in one
 transaction, so an interrupted batch never leaves half an attempt.
 ``overrides`` keeps instructors' score overrides (who, when, why); a cleared
@@ -10,15 +10,12 @@ or superseded one stays, with ``cleared_at``, as history.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import __version__
-from grader.course import Assignment
 from grader.results import SubmissionResult
 from grader.scoring import status_of, total_score
 
@@ -70,26 +67,6 @@ CREATE INDEX IF NOT EXISTS overrides_by_student ON overrides (assignment, studen
 OVERRIDE_KEYS = ("id", "student", "score", "reason", "who", "created_at", "cleared_at", "cleared_by")
 
 
-def checks_hash(assignment: Assignment) -> str:
-    """Hash of everything that decides a grade besides the submission."""
-    digest = hashlib.sha256(__version__.encode())
-    paths = [assignment.solution_dir / "assignment.toml", assignment.solution_path]
-    paths += sorted(assignment.checks_dir.rglob("*.py"))
-    for path in paths:
-        digest.update(str(path.relative_to(assignment.solution_dir)).encode() + b"\0")
-        digest.update(_graded_bytes(path, assignment) + b"\0")
-    return digest.hexdigest()
-
-
-def _graded_bytes(path: Path, assignment: Assignment) -> bytes:
-    """A file's bytes; assignment.toml without [deadline], since lateness is applied without regrading."""
-    if path != assignment.solution_dir / "assignment.toml":
-        return path.read_bytes()
-    config = tomllib.loads(path.read_text(encoding="utf-8"))
-    config.pop("deadline", None)
-    return json.dumps(config, sort_keys=True, default=str).encode()
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -138,20 +115,21 @@ class Gradebook:
             )
         return attempt_id
 
-    def unchanged(self, assignment: str, student: str, content_hash: str, checks_digest: str) -> SubmissionResult | None:
-        """The latest attempt's result when nothing that decides it has changed since, else None.
+    def last_clean(self, assignment: str, student: str, content_hash: str) -> tuple[str, SubmissionResult] | None:
+        """(checks digest, result) of the student's latest attempt if it graded this same content cleanly.
 
-        Unchanged means: same submission content, same checks and reference
-        (``checks_digest`` includes the grader version), graded cleanly.
+        The checks digest is what the attempt was graded under (grader.regrade:
+        ``Digests.overall()``, which includes the grader version); None when the
+        latest attempt is of other content or needs regrading.
         """
         row = self.db.execute(
             "SELECT content_hash, checks_hash, status, result_json FROM attempts"
             " WHERE assignment = ? AND student = ? ORDER BY id DESC LIMIT 1",
             (assignment, student),
         ).fetchone()
-        if row is None or row[0] != content_hash or row[1] != checks_digest or row[2] not in ("graded", "unreadable"):
+        if row is None or row[0] != content_hash or row[2] not in ("graded", "unreadable"):
             return None
-        return SubmissionResult.from_dict(json.loads(row[3]))
+        return row[1], SubmissionResult.from_dict(json.loads(row[3]))
 
     def latest(self, assignment: str) -> list[dict]:
         rows = self.db.execute(

@@ -89,6 +89,7 @@ class Grader:
                 on_result=on_check,
                 exercise_order=self.assignment.exercise_names,
                 figures="none" if self.public else self.figures,
+                only_exercises=submission.only_exercises,
             )
             checks_dir = self.assignment.public_checks_dir if self.public else self.assignment.checks_dir
             result.checks = run_checks(str(checks_dir), plugin)

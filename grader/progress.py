@@ -39,6 +39,7 @@ class Tally:
     done: int = 0
     graded_here: int = 0  # graded in this run (not reused, not unreadable): the ones that take time
     reused: int = 0
+    partly: int = 0  # regraded only on the exercises whose checks changed (grader.regrade)
     statuses: dict[str, int] = field(default_factory=dict)
     checks: dict[str, int] = field(default_factory=lambda: {"passed": 0, "failed": 0, "error": 0})
     scores: list[tuple[float, float]] = field(default_factory=list)
@@ -48,6 +49,7 @@ class Tally:
     def add(self, result: SubmissionResult, reused: bool) -> None:
         self.done += 1
         self.reused += reused
+        self.partly += result.regraded is not None and not reused
         status = status_of(result)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         for check in result.checks:
@@ -188,8 +190,9 @@ def summary_table(tally: Tally) -> Table:
     table.add_column("what", style="bold")
     table.add_column("value")
     statuses = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in sorted(tally.statuses.items()))
-    reused = f" ({tally.reused} unchanged since their last grade)" if tally.reused else ""
-    table.add_row("submissions", f"{tally.done}: {statuses}{reused}")
+    kept = [f"{tally.reused} unchanged since their last grade"] if tally.reused else []
+    kept += [f"{tally.partly} regraded only where the checks changed"] if tally.partly else []
+    table.add_row("submissions", f"{tally.done}: {statuses}" + (f" ({'; '.join(kept)})" if kept else ""))
     checks = tally.checks
     table.add_row("checks", f"{checks.get('passed', 0)} passed, {checks.get('failed', 0)} failed, "
                             f"{checks.get('error', 0)} errored")

@@ -55,6 +55,9 @@ class SubmissionResult:
     submitted_at: str | None = None
     graded_at: str | None = None
     late: dict | None = None  # grader.deadlines.lateness record; None when on time or without a deadline
+    base_digest: str = ""  # what the result was graded under: grader.regrade.Digests
+    check_digests: dict[str, str] = field(default_factory=dict)
+    regraded: list[str] | None = None  # an incremental regrade: the exercises rerun (the rest kept); else None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

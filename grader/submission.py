@@ -41,6 +41,7 @@ class Submission:
     notes: list[str] = field(default_factory=list)
     content_hash: str = ""
     mtime: float | None = None
+    only_exercises: list[str] | None = None  # an incremental regrade (grader.regrade): grade just these
 
     @property
     def ok(self) -> bool:

@@ -21,7 +21,7 @@ from grader.deadlines import (
     read_manifest,
     stamp_lateness,
 )
-from grader.gradebook import checks_hash
+from grader.regrade import assignment_digests
 from grader.results import CheckResult, SubmissionResult
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -101,14 +101,14 @@ def test_assignment_carries_the_policy_and_bad_ones_name_the_file(course, tmp_pa
     assert Course().assignment("losses").deadline is None
 
 
-def test_changing_the_deadline_does_not_change_the_checks_hash(course, tmp_path):
+def test_changing_the_deadline_does_not_change_the_checks_digest(course, tmp_path):
     copy_losses(course, tmp_path)
     toml = tmp_path / "solutions" / "losses" / "assignment.toml"
-    before = checks_hash(Course(tmp_path).assignment("losses"))
+    before = assignment_digests(Course(tmp_path).assignment("losses")).overall()
     toml.write_text(toml.read_text() + '\n[deadline]\ndue = "2026-12-04T23:59:00"\ntimezone = "UTC"\n')
-    assert checks_hash(Course(tmp_path).assignment("losses")) == before
+    assert assignment_digests(Course(tmp_path).assignment("losses")).overall() == before
     toml.write_text(toml.read_text().replace("check_seconds = 10", "check_seconds = 11"))
-    assert checks_hash(Course(tmp_path).assignment("losses")) != before
+    assert assignment_digests(Course(tmp_path).assignment("losses")).overall() != before
 
 
 @pytest.mark.parametrize(

@@ -80,12 +80,13 @@ class GraderPlugin:
         self._on_result = on_result
         self.results: list[CheckResult] = []
         self.items: list[CheckResult] = []  # what was collected, in run order
+        self.figure_items: dict[str, str] = {}  # the figures collected: id -> exercise
         self.collect_errors: list[str] = []
         self._poisoned: dict[str, str] = {}  # exercise -> why its remaining checks are not run
         self._started: dict[str, float] = {}
         self._order = {name: i for i, name in enumerate(exercise_order or [])}
         self._figures = figures if reference is not None else "none"
-        self._only = set(only_exercises) if only_exercises else None  # run just these exercises' checks
+        self._only = set(only_exercises) if only_exercises is not None else None  # run just these exercises
         self._current: str | None = None  # the exercise whose checks (or figure) the sandbox last served
         self._plots: dict[str, Plot] = {}
         self.figures: list[dict] = []
@@ -134,13 +135,16 @@ class GraderPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         kept = [item for item in items if item.get_closest_marker(MARK) is not None
                 and (self._only is None or item.get_closest_marker(MARK).kwargs["exercise"] in self._only)]
-        figures = [item for item in items if item.get_closest_marker(FIGURE_MARK) is not None]
+        figures = [item for item in items if item.get_closest_marker(FIGURE_MARK) is not None
+                   and (self._only is None or item.get_closest_marker(FIGURE_MARK).kwargs["exercise"] in self._only)]
         for item in items:
             if item.get_closest_marker(MARK) is None and item.get_closest_marker(FIGURE_MARK) is None:
                 self.collect_errors.append(f"{item.nodeid} is not marked with @check and was not run")
         last = len(self._order)
         kept.sort(key=lambda item: self._order.get(item.get_closest_marker(MARK).kwargs["exercise"], last))
         self.items = self.collected(kept)
+        self.figure_items = {item.nodeid.split("/")[-1]: item.get_closest_marker(FIGURE_MARK).kwargs["exercise"]
+                             for item in figures}
         items[:] = kept + (figures if self._figures != "none" else [])  # figures last: they need the verdicts
 
     @pytest.hookimpl(tryfirst=True)
@@ -224,9 +228,14 @@ class GraderPlugin:
 
 def collect_checks(checks_dir: str, exercise_order: list[str] | None = None) -> list[CheckResult]:
     """The checks in ``checks_dir`` (not run): ids, names, exercises, kinds, points."""
+    return collect_items(checks_dir, exercise_order)[0]
+
+
+def collect_items(checks_dir: str, exercise_order: list[str] | None = None) -> tuple[list[CheckResult], dict[str, str]]:
+    """The checks in ``checks_dir`` (not run), and its report figures as {id: exercise}."""
     plugin = GraderPlugin(None, None, "", "", "", 0, exercise_order=exercise_order)
     run_checks(checks_dir, plugin, extra=["--collect-only"])
-    return plugin.items
+    return plugin.items, plugin.figure_items
 
 
 def run_checks(checks_dir: str, plugin: GraderPlugin, extra: list[str] | None = None) -> list[CheckResult]:

@@ -92,6 +92,7 @@ def student_report(result: SubmissionResult, assignment: Assignment) -> dict:
         "submitted_at": result.submitted_at,
         "late": describe_late(result.late) if isinstance(result.late, dict) else None,
         "graded_at": result.graded_at,
+        "regraded": result.regraded,
         "grader_version": __version__,
         "duration": round(result.duration, 2),
         "problems": result.problems,
