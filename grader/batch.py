@@ -158,18 +158,21 @@ def grade_batch(
         line = f"[{done}/{total}] {result.student:<24} {score:g}/{max_score:g}  ({result.duration:.1f} s){tail}"
         progress.advance(result, reused, line)
 
-    checks, figures = collect_items(str(assignment.checks_dir), assignment.exercise_names)
+    checks, figures, collect_errors = collect_items(str(assignment.checks_dir), assignment.exercise_names)
     readable = []
     partial: dict[str, tuple[SubmissionResult, Plan]] = {}  # student -> (last grade, what to rerun)
     for sub in submissions:
         fingerprint = sub.content_hash if sub.ok else unreadable_hash(sub)
         last = None if force else gradebook.last_clean(assignment_id, sub.student, fingerprint)
-        todo = plan(last[1], digests, checks, figures) if last is not None and sub.ok else Plan("full")
         if last is not None and last[0] == overall:
             finish(last[1], reused=True)
-        elif not sub.ok:
+            continue
+        if not sub.ok:
             finish(unreadable_result(sub, assignment_id, checks))
-        elif last is not None and todo.action == "reuse":  # e.g. only a check removed: a new attempt, no run
+            continue
+        # A module that does not collect hides which exercises its checks belong to: regrade it all.
+        todo = plan(last[1], digests, checks, figures) if last is not None and not collect_errors else Plan("full")
+        if last is not None and todo.action == "reuse":  # e.g. only a check removed: a new attempt, no run
             finish(merge(last[1], None, todo, checks))
         else:
             if last is not None and todo.action == "partial":

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 
@@ -226,16 +227,19 @@ class GraderPlugin:
             self._on_result(result)
 
 
-def collect_checks(checks_dir: str, exercise_order: list[str] | None = None) -> list[CheckResult]:
-    """The checks in ``checks_dir`` (not run): ids, names, exercises, kinds, points."""
-    return collect_items(checks_dir, exercise_order)[0]
+class Collected(NamedTuple):
+    """What the checks folder holds, collected without running anything."""
+
+    checks: list[CheckResult]
+    figures: dict[str, str]  # report figure id -> its exercise
+    errors: list[str]  # modules pytest could not collect: their checks are unknown
 
 
-def collect_items(checks_dir: str, exercise_order: list[str] | None = None) -> tuple[list[CheckResult], dict[str, str]]:
-    """The checks in ``checks_dir`` (not run), and its report figures as {id: exercise}."""
+def collect_items(checks_dir: str, exercise_order: list[str] | None = None) -> Collected:
+    """The checks in ``checks_dir`` (not run), its report figures and its collection errors."""
     plugin = GraderPlugin(None, None, "", "", "", 0, exercise_order=exercise_order)
     run_checks(checks_dir, plugin, extra=["--collect-only"])
-    return plugin.items, plugin.figure_items
+    return Collected(plugin.items, plugin.figure_items, list(plugin.collect_errors))
 
 
 def run_checks(checks_dir: str, plugin: GraderPlugin, extra: list[str] | None = None) -> list[CheckResult]:
