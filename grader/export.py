@@ -26,6 +26,7 @@ from pathlib import Path
 
 from grader.course import Assignment
 from grader.gradebook import Gradebook
+from grader.report.render import write_atomic
 from grader.results import SubmissionResult
 from grader.scoring import exercise_scores, gradescope_results, raw_score, status_of, total_score
 
@@ -78,26 +79,18 @@ def grade_rows(gradebook: Gradebook, assignment_id: str) -> list[GradeRow]:
     return [GradeRow(result, count, overrides.get(result.student)) for result, count in latest]
 
 
-def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is prefixed with a quote."""
+def safe_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is prefixed with a quote ("=cmd|..." opens as text)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return "" if value is None else value
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def _csv_text(header: list[str], rows: list[list]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
+    writer.writerows([[safe_cell(v) for v in row] for row in rows])
     return buffer.getvalue()
 
 
@@ -116,7 +109,7 @@ def write_csv(rows: list[GradeRow], assignment: Assignment, path: Path) -> None:
             row.status, row.result.submitted_at, row.result.graded_at, row.attempts,
             *[by_exercise.get(name) for name in names],
         ])
-    _write_text(path, _csv_text(header, lines))
+    write_atomic(path, _csv_text(header, lines))
 
 
 def read_roster(path: Path) -> dict[str, dict[str, str]]:
@@ -168,7 +161,7 @@ def write_canvas(rows: list[GradeRow], assignment: Assignment, path: Path,
                             + ", ".join(unlisted[:10]))
         if absent:
             warnings.append(f"{len(absent)} roster student(s) have no attempt (left blank): " + ", ".join(absent[:10]))
-    _write_text(path, _csv_text(header, lines))
+    write_atomic(path, _csv_text(header, lines))
     return warnings
 
 
@@ -185,7 +178,7 @@ def write_gradescope(rows: list[GradeRow], path: Path) -> None:
         os.replace(tmp, path)
         return
     for name, text in files.items():
-        _write_text(path / name, text)
+        write_atomic(path / name, text)
 
 
 def warnings_for(rows: list[GradeRow]) -> list[str]:

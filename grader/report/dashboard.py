@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from grader import __version__
 from grader.course import Assignment
+from grader.export import safe_cell
 from grader.report.figures import draw_histogram
 from grader.results import SubmissionResult
 from grader.scoring import exercise_scores, status_of, total_score
@@ -134,13 +135,8 @@ def grades_csv(results: list[SubmissionResult], assignment: Assignment) -> str:
         score, max_score = total_score(r)
         per_exercise = {e.name: e.score for e in exercise_scores(r, assignment)}
         writer.writerow([
-            _safe_cell(r.student), f"{score:g}", f"{max_score:g}",
+            safe_cell(r.student), f"{score:g}", f"{max_score:g}",
             f"{100 * score / max_score:.1f}" if max_score else "0.0", status_of(r),
             *[f"{per_exercise.get(n, 0):g}" for n in names], r.graded_at or "",
         ])
     return buffer.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    """No spreadsheet formula injection from a student id ("=cmd|..." opens as text)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

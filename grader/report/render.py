@@ -35,7 +35,7 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide reports from the web server that serves them
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:  # the text is written as given: CSV keeps its "\n"
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:
