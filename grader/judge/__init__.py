@@ -10,7 +10,7 @@ from grader.judge.asserts import (
     to_array,
 )
 from grader.judge.errors import CheckFailed, SandboxProblem, StudentCodeError, StudentFault
-from grader.judge.figures import figure
+from grader.judge.figures import figure, gradient_values, note_missing, values_of
 from grader.judge.plugin import check
 from grader.judge.proxy import as_numpy
 
@@ -28,5 +28,8 @@ __all__ = [
     "assert_traces_at_most",
     "check",
     "figure",
+    "gradient_values",
+    "note_missing",
     "to_array",
+    "values_of",
 ]

@@ -24,6 +24,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.judge.asserts import to_array
+from grader.judge.errors import CheckFailed, StudentCodeError
+
 FIGURE_MARK = "tfgrader_figure"
 MAX_PANELS = 4
 MAX_SERIES = 6
@@ -48,6 +51,38 @@ def _numbers(values: Any, limit: int = MAX_POINTS) -> list[float | None]:
     """A flat list of at most ``limit`` floats; NaN and infinities become None (a gap in the curve)."""
     array = np.asarray(values, dtype=np.float64).reshape(-1)[:limit]
     return [float(v) if math.isfinite(v) else None for v in array.tolist()]
+
+
+def values_of(value: Any, n: int, what: str = "the result") -> np.ndarray:
+    """``n`` numbers from a returned array, flat float64; `CheckFailed` (the figure is left out) for another size."""
+    array = to_array(value, what)
+    if array.size != n:
+        raise CheckFailed(f"{what} has {array.size} values, expected {n}")
+    return array.astype(np.float64).reshape(-1)
+
+
+def gradient_values(fn: Any, x: np.ndarray) -> tuple[np.ndarray, str]:
+    """The gradient of sum(fn(x)) w.r.t. ``x``, or NaNs and why there is no curve ("None", "no gradient").
+
+    ``fn`` is a student or reference callable (``fn.gradient(x, wrt=(0,))``). A
+    stub still raises: an exercise not implemented gets no figure at all, while
+    a gradient that fails leaves the value panel worth showing.
+    """
+    try:
+        gradient = fn.gradient(x, wrt=(0,)).gradients[0]
+    except StudentCodeError as exc:
+        if exc.not_implemented:
+            raise
+        return np.full(x.size, np.nan), "no gradient"
+    if gradient is None:
+        return np.full(x.size, np.nan), "None"
+    return values_of(gradient, x.size, "the gradient"), ""
+
+
+def note_missing(title: str, yours_missing: str = "", expected_missing: str = "") -> str:
+    """``title`` naming the series that have no curve: ``gradient (yours: None)`` (a missing curve draws nothing)."""
+    notes = [f"{who}: {why}" for who, why in (("yours", yours_missing), ("expected", expected_missing)) if why]
+    return f"{title} ({', '.join(notes)})" if notes else title
 
 
 class Plot:

@@ -111,6 +111,14 @@ def test_a_mistake_is_drawn_and_a_correct_answer_is_not(grader_for, assignment, 
     assert grade(grader_for, assignment, correct).figures == []
 
 
+def test_a_missing_gradient_is_named_and_drawn_as_nothing(grader_for):
+    """NumPy on the values: the value panel matches, the gradient panel says why "yours" has no curve."""
+    values, gradient = figure_of(grade(grader_for, "custom_functions", "softplus_wrong_numpy"), "my_softplus")
+    assert np.allclose(series(values, "yours"), series(values, "expected"), rtol=1e-5)
+    assert gradient["title"] == "gradient w.r.t. z (yours: no gradient)"
+    assert np.isnan(series(gradient, "yours")).all() and np.isfinite(series(gradient, "expected")).all()
+
+
 def test_figures_use_their_own_fixed_inputs(grader_for, tmp_path):
     """Two students with the same (random) initializer get the same figure: not the checks' per-student seeds."""
     source = (CORPUS / "custom_functions" / "glorot_wrong_uniform_same_stddev.py").read_text()

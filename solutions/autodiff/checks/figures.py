@@ -8,32 +8,11 @@ derivatives are constants, which the check's table already shows best.
 import numpy as np
 from _autodiff import items, point, scalar
 
-from grader.judge import CheckFailed, StudentCodeError, figure, to_array
+from grader.judge import figure, gradient_values, note_missing, values_of
 
 Z = np.linspace(-100.0, 100.0, 201, dtype=np.float32)  # wide, so overflow (inf, NaN) shows; holds 0 exactly
 W1 = np.linspace(-3.0, 3.0, 13)
 W2 = 2.0
-
-
-def curve(value, n: int) -> np.ndarray:
-    """``n`` numbers from a returned array, or `CheckFailed` (the figure is left out) when it has another size."""
-    array = to_array(value, "the result")
-    if array.size != n:
-        raise CheckFailed(f"the result has {array.size} values, expected {n}")
-    return array.astype(np.float64).reshape(-1)
-
-
-def gradient_curve(fn, z: np.ndarray) -> tuple[np.ndarray, str]:
-    """The gradient of sum(fn(z)) w.r.t. z, or no curve and why ("None", "no gradient")."""
-    try:
-        gradient = fn.gradient(z, wrt=(0,)).gradients[0]
-    except StudentCodeError as exc:  # the value panel is still worth showing
-        if exc.not_implemented:  # a stub: no figure at all
-            raise
-        return np.full(z.size, np.nan), "no gradient"
-    if gradient is None:
-        return np.full(z.size, np.nan), "None"
-    return curve(gradient, z.size), ""
 
 
 def not_finite_note(yours: np.ndarray) -> str:
@@ -43,12 +22,6 @@ def not_finite_note(yours: np.ndarray) -> str:
         return ""
     span = f"z = {where[0]:g}" if where.size == 1 else f"z in [{where.min():g}, {where.max():g}]"
     return f" (yours: inf/NaN for {span})"
-
-
-def titled(title: str, yours_missing: str, expected_missing: str) -> str:
-    """``title`` naming the series that have no curve (a None gradient draws nothing)."""
-    notes = [f"{who}: {why}" for who, why in (("yours", yours_missing), ("expected", expected_missing)) if why]
-    return f"{title} ({', '.join(notes)})" if notes else title
 
 
 def gradients_along_w1(side, fn_name: str) -> tuple[np.ndarray, list[bool]]:
@@ -71,7 +44,7 @@ def gradients_figure(plot, student, reference, fn_name: str) -> None:
     yours, yours_none = gradients_along_w1(student, fn_name)
     expected, expected_none = gradients_along_w1(reference, fn_name)
     for i, name in enumerate(["df/dw1", "df/dw2"]):
-        title = titled(name, "None" if yours_none[i] else "", "None" if expected_none[i] else "")
+        title = note_missing(name, "None" if yours_none[i] else "", "None" if expected_none[i] else "")
         plot.curves(W1, {"expected": expected[i], "yours": yours[i]}, title=title, xlabel="w1",
                     ylabel=name)
 
@@ -88,11 +61,11 @@ def figure_f_gradients_stopped(student, reference, plot):
 
 @figure("my_softplus_stable", title="my_softplus_stable(z) and its gradient over a wide range")
 def figure_my_softplus_stable(student, reference, plot):
-    yours = curve(student.my_softplus_stable(Z), Z.size)
+    yours = values_of(student.my_softplus_stable(Z), Z.size)
     plot.curves(Z, {"expected": reference.my_softplus_stable(Z), "yours": yours}, xlabel="z", ylabel="softplus(z)",
                 title="value (float32)" + not_finite_note(yours))
-    yours, yours_missing = gradient_curve(student.my_softplus_stable, Z)
-    expected, expected_missing = gradient_curve(reference.my_softplus_stable, Z)
+    yours, yours_missing = gradient_values(student.my_softplus_stable, Z)
+    expected, expected_missing = gradient_values(reference.my_softplus_stable, Z)
     plot.curves(Z, {"expected": expected, "yours": yours}, xlabel="z", ylabel="gradient",
-                title=titled("gradient", yours_missing, expected_missing)
+                title=note_missing("gradient", yours_missing, expected_missing)
                 + ("" if yours_missing else not_finite_note(yours)))

@@ -10,7 +10,7 @@ from statistics import NormalDist
 import numpy as np
 from _custom import glorot_std, samples
 
-from grader.judge import CheckFailed, StudentCodeError, figure, to_array
+from grader.judge import figure, gradient_values, note_missing, values_of
 
 Z = np.linspace(-6.0, 6.0, 121, dtype=np.float32)  # softplus inputs
 W = np.linspace(-3.0, 3.0, 121, dtype=np.float32)  # weights of the constraint
@@ -21,45 +21,23 @@ GLOROT_SEED = 12345
 PROBABILITIES = np.linspace(0.005, 0.995, 199)
 
 
-def curve(value, n: int, call: str) -> np.ndarray:
-    """``n`` numbers from a returned array, or `CheckFailed` (the figure is left out) when it has another size."""
-    array = to_array(value, call)
-    if array.size != n:
-        raise CheckFailed(f"{call} returned {array.size} values, expected {n}")
-    return array.astype(np.float64).reshape(-1)
-
-
-def gradient_curve(fn, z: np.ndarray) -> tuple[np.ndarray, str]:
-    """The gradient of sum(fn(z)) w.r.t. z, or no curve and why ("None", "no gradient")."""
-    try:
-        gradient = fn.gradient(z, wrt=(0,)).gradients[0]
-    except StudentCodeError as exc:  # e.g. a NumPy result: the value panel is still worth showing
-        if exc.not_implemented:  # a stub: no figure at all
-            raise
-        return np.full(z.size, np.nan), "no gradient"
-    if gradient is None:
-        return np.full(z.size, np.nan), "None"
-    return curve(gradient, z.size, "the gradient"), ""
-
-
 def gradient_panel(plot, student_fn, reference_fn, z: np.ndarray, title: str, xlabel: str) -> None:
     """The student's gradient over the reference's; a missing gradient is named in the panel title."""
-    yours, yours_missing = gradient_curve(student_fn, z)
-    expected, expected_missing = gradient_curve(reference_fn, z)
-    notes = [f"{who}: {why}" for who, why in (("yours", yours_missing), ("expected", expected_missing)) if why]
+    yours, yours_missing = gradient_values(student_fn, z)
+    expected, expected_missing = gradient_values(reference_fn, z)
     plot.curves(z, {"expected": expected, "yours": yours}, xlabel=xlabel, ylabel="gradient",
-                title=f"{title} ({', '.join(notes)})" if notes else title)
+                title=note_missing(title, yours_missing, expected_missing))
 
 
 def penalties(regularizer, call: str) -> np.ndarray:
     """The penalty of ``t * ones(WEIGHTS_SHAPE)`` for each t of `T` (one call each: it reduces everything)."""
     ones = np.ones(WEIGHTS_SHAPE, np.float32)
-    return np.array([curve(regularizer(np.float32(t) * ones), 1, call)[0] for t in T])
+    return np.array([values_of(regularizer(np.float32(t) * ones), 1, call)[0] for t in T])
 
 
 @figure("my_softplus", title="my_softplus(z) and its gradient")
 def figure_my_softplus(student, reference, plot):
-    plot.curves(Z, {"expected": reference.my_softplus(Z), "yours": curve(student.my_softplus(Z), Z.size, "")},
+    plot.curves(Z, {"expected": reference.my_softplus(Z), "yours": values_of(student.my_softplus(Z), Z.size, "my_softplus(z)")},
                 title="my_softplus(z)", xlabel="z", ylabel="softplus(z)")
     gradient_panel(plot, student.my_softplus, reference.my_softplus, Z, "gradient w.r.t. z", "z")
 
@@ -67,7 +45,7 @@ def figure_my_softplus(student, reference, plot):
 @figure("my_positive_weights", title="my_positive_weights(w)")
 def figure_my_positive_weights(student, reference, plot):
     plot.curves(W, {"expected": reference.my_positive_weights(W),
-                    "yours": curve(student.my_positive_weights(W), W.size, "")},
+                    "yours": values_of(student.my_positive_weights(W), W.size, "my_positive_weights(w)")},
                 title="my_positive_weights(w), element-wise", xlabel="w", ylabel="constrained w")
 
 

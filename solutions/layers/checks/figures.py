@@ -10,7 +10,7 @@ from statistics import NormalDist
 import numpy as np
 from _layers import order_by_shape, outputs_tuple
 
-from grader.judge import CheckFailed, StudentCodeError, figure, to_array
+from grader.judge import figure, gradient_values, note_missing, values_of
 
 X = np.linspace(-3.0, 3.0, 121, dtype=np.float32)
 COLUMN = X.reshape(-1, 1)  # one sample per point: layers want a batch axis
@@ -26,27 +26,6 @@ ROWS = (_rng.normal(size=(4, FEATURES)) * 1.5 + np.array([[3.0], [-1.0], [0.5], 
 QUIET_ROWS = (_rng.normal(size=(4, FEATURES)) * 0.3 + 2.0).astype(np.float32)  # small variance: epsilon matters
 
 
-def curve(value, n: int) -> np.ndarray:
-    """``n`` numbers from a returned array, or `CheckFailed` (the figure is left out) when it has another size."""
-    array = to_array(value, "the output")
-    if array.size != n:
-        raise CheckFailed(f"the output has {array.size} values, expected {n}")
-    return array.astype(np.float64).reshape(-1)
-
-
-def gradient_curve(layer, x: np.ndarray) -> tuple[np.ndarray, str]:
-    """The gradient of sum(layer(x)) w.r.t. x, or no curve and why ("None", "no gradient")."""
-    try:
-        gradient = layer.gradient(x, wrt=(0,)).gradients[0]
-    except StudentCodeError as exc:  # the value panel is still worth showing
-        if exc.not_implemented:  # a stub: no figure at all
-            raise
-        return np.full(x.size, np.nan), "no gradient"
-    if gradient is None:
-        return np.full(x.size, np.nan), "None"
-    return curve(gradient, x.size), ""
-
-
 def quantiles(values) -> np.ndarray:
     return np.quantile(np.asarray(values, np.float64), PROBABILITIES)
 
@@ -54,12 +33,12 @@ def quantiles(values) -> np.ndarray:
 @figure("exponential_layer", title="exponential_layer() on x, and its gradient")
 def figure_exponential_layer(student, reference, plot):
     layer, expected_layer = student.exponential_layer(), reference.exponential_layer()
-    plot.curves(X, {"expected": expected_layer(COLUMN), "yours": curve(layer(COLUMN), X.size)},
+    plot.curves(X, {"expected": expected_layer(COLUMN), "yours": values_of(layer(COLUMN), X.size)},
                 title="exponential_layer()(x)", xlabel="x", ylabel="output")
-    yours, missing = gradient_curve(layer, COLUMN)
-    expected, _ = gradient_curve(expected_layer, COLUMN)
+    yours, missing = gradient_values(layer, COLUMN)
+    expected, _ = gradient_values(expected_layer, COLUMN)
     plot.curves(X, {"expected": expected, "yours": yours}, xlabel="x", ylabel="gradient",
-                title="gradient w.r.t. x" + (f" (yours: {missing})" if missing else ""))
+                title=note_missing("gradient w.r.t. x", missing))
 
 
 @figure("MyDense", title="MyDense(1, activation=\"relu\") with fixed weights, along a line of inputs")
@@ -71,7 +50,7 @@ def figure_my_dense(student, reference, plot):
         layer(points)
         call = 'MyDense(1, activation="relu")'
         layer.set_weights(order_by_shape(layer, {DENSE_KERNEL.shape: DENSE_KERNEL, DENSE_BIAS.shape: DENSE_BIAS}, call))
-        outputs[name] = curve(layer(points), X.size)
+        outputs[name] = values_of(layer(points), X.size)
     plot.curves(X, outputs, title="output at x = t · [1, 0.5, -1]", xlabel="t", ylabel="output")
 
 
@@ -81,7 +60,7 @@ def figure_my_multi_layer(student, reference, plot):
     yours = outputs_tuple(student.MyMultiLayer()((COLUMN, x2)), 3, "MyMultiLayer()((x1, x2))")
     expected = reference.MyMultiLayer()((COLUMN, x2))
     for name, got, want in zip(("x1 + x2", "x1 * x2", "x1 / x2"), yours, expected, strict=True):
-        plot.curves(X, {"expected": want, "yours": curve(got, X.size)}, title=f"output {name} (x2 = {X2:g})",
+        plot.curves(X, {"expected": want, "yours": values_of(got, X.size)}, title=f"output {name} (x2 = {X2:g})",
                     xlabel="x1", ylabel=name)
 
 
@@ -96,7 +75,7 @@ def figure_my_gaussian_noise(student, reference, plot):
     z = np.array([NormalDist().inv_cdf(p) for p in PROBABILITIES])
     layer = student.MyGaussianNoise(NOISE_STDDEV)
     for training, expected in ((True, NOISE_STDDEV * z), (False, np.zeros_like(z))):
-        noise = curve(layer(x, training=training), x.size) - 2.5
+        noise = values_of(layer(x, training=training), x.size) - 2.5
         plot.curves(z, {"expected": expected, "yours": quantiles(noise)}, title=f"noise with training={training}",
                     xlabel="standard normal quantile", ylabel="noise quantile")
 
@@ -105,7 +84,7 @@ def figure_my_gaussian_noise(student, reference, plot):
 def figure_my_layer_normalization(student, reference, plot):
     features = np.arange(FEATURES)
     for rows, epsilon in ((ROWS, 0.001), (QUIET_ROWS, 0.1)):
-        outputs = {name: curve(side.MyLayerNormalization(epsilon=epsilon)(rows), rows.size).reshape(rows.shape)[0]
+        outputs = {name: values_of(side.MyLayerNormalization(epsilon=epsilon)(rows), rows.size).reshape(rows.shape)[0]
                    for name, side in (("expected", reference), ("yours", student))}
         spread = 1.5 if rows is ROWS else 0.3
         plot.curves(features, outputs, title=f"epsilon={epsilon:g}, inputs of spread {spread:g}",
