@@ -8,6 +8,7 @@ sandbox can fail into a `SandboxFailure` with a message for the student.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
@@ -74,13 +75,17 @@ class Zygote:
     """A warm process with TensorFlow imported, forking sandboxes on request."""
 
     def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self._own_directory()
+        self._start()
+
+    def _own_directory(self) -> None:
+        """A private directory for the socket and the sandboxes' mount point."""
         self.dir = tempfile.mkdtemp(prefix="tfgrader-zygote-")
         os.chmod(self.dir, 0o700)
         self.socket_path = os.path.join(self.dir, "zygote.sock")
         self.root_dir = os.path.join(self.dir, "root")
         os.mkdir(self.root_dir)
-        self.process: subprocess.Popen | None = None
-        self._start()
 
     def _start(self) -> None:
         if os.path.exists(self.socket_path):
@@ -108,19 +113,34 @@ class Zygote:
     def fork(self, spec: dict, sandbox_fd: int, status_fd: int) -> int:
         try:
             reply = self._ask(spec, sandbox_fd, status_fd)
-        except (OSError, ValueError) as exc:
-            if self.process is None:  # attached: the owner restarts it
-                raise SandboxFailure("start", f"the sandbox zygote is not answering ({exc})") from None
-            self.process.kill()  # ours: it died or hangs; start a new one and try once more
-            self.process.wait()
-            self._start()
+        except (OSError, ValueError):  # it died (OOM killer, kill -9) or hangs: a new one, and one more try
+            self._replace()
             try:
-                reply = self._ask(spec, sandbox_fd, status_fd)
+                reply = self._ask({**spec, "root_dir": self.root_dir}, sandbox_fd, status_fd)
             except (OSError, ValueError) as again:
                 raise SandboxFailure("start", f"the sandbox zygote is not answering ({again})") from None
         if "pid" not in reply:
             raise SandboxFailure("start", f"the zygote refused to start a sandbox: {reply.get('error')}")
         return int(reply["pid"])
+
+    def _replace(self) -> None:
+        """Start a new zygote in place of a dead one.
+
+        Ours is restarted on the same socket. An attached worker cannot restart
+        the batch's zygote (its siblings would race to), so it starts one of its
+        own and keeps it for the rest of its life: one more warm process, but
+        the batch goes on instead of every later submission needing regrading.
+        """
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+        if self.dir is None:
+            self._own_directory()
+            atexit.register(self.close)
+        try:
+            self._start()
+        except RuntimeError as exc:
+            raise SandboxFailure("start", str(exc)) from None
 
     def _ask(self, spec: dict, sandbox_fd: int, status_fd: int) -> dict:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:

@@ -262,3 +262,26 @@ def test_a_dead_zygote_is_replaced():
             s.close()
     finally:
         zygote.close()
+
+
+
+def test_a_worker_whose_batch_zygote_died_starts_its_own():
+    """A `--jobs N` worker is attached to the batch's zygote; that one gone, the worker's next sandbox still starts."""
+    from grader.sandbox.client import Session, Zygote
+
+    batch = Zygote()
+    worker = Zygote.attach(batch.socket_path, batch.root_dir)
+    try:
+        batch.process.kill()
+        batch.process.wait()
+        s = Session(worker, [{"label": "cell 1", "source": PROBES}], [])
+        try:
+            assert Namespace(SandboxBackend(s)).ping() == "pong"
+        finally:
+            s.close()
+        assert worker.process is not None and worker.process.poll() is None  # its own, alive
+        assert worker.socket_path != batch.socket_path
+    finally:
+        worker.close()
+        batch.close()
+    assert not os.path.exists(worker.dir)
