@@ -11,9 +11,9 @@ load average sampled during each run (the machine may be shared). With
 ``--sample K`` only K students per assignment are graded and the full class's
 time is extrapolated as ``start-up + S x (wall - start-up) / K``, where
 start-up is the time to the first result (measured in the same run). The CPU
-time of each run (sampled, see memory.py) gives a figure the machine's other
-load does not change: CPU-hours for the course, and the wall time they mean
-on idle cores. ``--json FILE`` also writes the figures.
+time of each run (see memory.py: sampled per process, a lower bound; and
+machine-wide, exact when nothing else runs) gives CPU-hours for the course,
+and the wall time they mean on idle cores. ``--json FILE`` also writes the figures.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def grade(assignment: str, paths: list[Path], jobs: int) -> dict:
     return {
         "graded": len(results), "wall": wall, "startup": first_result or 0.0,
         "median": statistics.median(r["execution_time"] for r in results),
-        "needs_regrading": statuses.count("needs_regrading"), "cpu": usage.cpu,
+        "needs_regrading": statuses.count("needs_regrading"), "cpu": usage.cpu, "machine_cpu": usage.machine_cpu,
         "load": statistics.fmean(loads.values), "load_max": max(loads.values),
     }
 
@@ -123,21 +123,26 @@ def main() -> None:
             steady = max(run["wall"] - run["startup"], 0.0)
             run["full_class_wall"] = (run["wall"] if graded_per == args.students
                                       else run["startup"] + steady * args.students / graded_per)
-            run["full_class_cpu"] = run["cpu"] * args.students / graded_per  # start-up included: an upper bound
+            scale = args.students / graded_per  # start-up included: an upper bound
+            run["full_class_cpu"], run["full_class_machine_cpu"] = run["cpu"] * scale, run["machine_cpu"] * scale
             figures["assignments"][assignment] = run
             print(f"  {assignment:<17} {run['graded']:4d} graded in {run['wall']:7.1f} s "
                   f"(first result after {run['startup']:5.1f} s), median {run['median']:5.2f} s/submission, "
                   f"{run['graded'] / run['wall'] * 60:6.1f}/min, {run['needs_regrading']} needing regrade, "
-                  f"load {run['load']:.2f} (max {run['load_max']:.2f}), CPU {run['cpu'] / run['graded']:.2f} s/submission"
+                  f"load {run['load']:.2f} (max {run['load_max']:.2f}), CPU {run['cpu'] / run['graded']:.2f} s/submission sampled, "
+                  f"{run['machine_cpu'] / run['graded']:.2f} machine"
                   + (f"; {args.students} students: ~{run['full_class_wall'] / 60:.1f} min"
                      if graded_per != args.students else ""), flush=True)
     measured = time.perf_counter() - started
     total = sum(r["full_class_wall"] for r in figures["assignments"].values())
     cpu = sum(r["full_class_cpu"] for r in figures["assignments"].values())
-    figures.update(measured_wall=measured, course_wall=total, course_cpu=cpu, extrapolated=graded_per != args.students)
+    machine = sum(r["full_class_machine_cpu"] for r in figures["assignments"].values())
+    figures.update(measured_wall=measured, course_wall=total, course_cpu=cpu, course_machine_cpu=machine,
+                   extrapolated=graded_per != args.students)
     how = "extrapolated from the sample" if figures["extrapolated"] else "measured"
     print(f"course of {args.students} students x {len(assignments)} assignments: {total / 60:.1f} min ({how}); "
-          f"{cpu / 3600:.2f} CPU-hours, so {cpu / (os.cpu_count() or 1) / 60:.1f} min on {os.cpu_count()} idle CPUs; "
+          f"CPU {cpu / 3600:.2f} h sampled (a lower bound), {machine / 3600:.2f} h machine-wide (exact on an idle "
+          f"machine), so {machine / (os.cpu_count() or 1) / 60:.1f} min on {os.cpu_count()} idle CPUs; "
           f"this run took {measured / 60:.1f} min")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))

@@ -7,15 +7,19 @@ its pool workers or Dask workers). RSS counts pages shared after a fork once
 per process, so the tree's proportional set size (PSS, shared pages split
 between sharers) is sampled too: the memory the machine really gave the run.
 
-CPU time is the sum over every process seen of its last sampled user + system
-time: exact for long-lived processes, short by at most one interval for each
-process that ends (a sandbox lives a second or two, so within a few percent).
-The zygote ignores SIGCHLD, so the kernel's own child accounting (``getrusage``)
-would miss every sandbox; sampling does not.
+CPU time is measured two ways. ``cpu``: the sum over every process seen of its
+last sampled user + system time, exact for long-lived processes but short by up
+to one interval for each process that ends -- a lower bound, and a loose one for
+tfgrader, whose sandboxes and supervisors (several per submission) live a
+second or less. (The zygote ignores SIGCHLD, so the kernel's child accounting,
+``getrusage``, would miss every sandbox.) ``machine_cpu``: the busy time of all
+CPUs over the run, from /proc/stat: exact for the run when nothing else runs on
+the machine (the load average before it says), an upper bound otherwise.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import defaultdict
@@ -34,6 +38,7 @@ class Peaks:
     tree_pss: int = 0
     samples: int = 0
     cpu_by_pid: dict[int, float] = field(default_factory=dict)
+    machine_cpu: float = 0.0  # busy CPU seconds of the whole machine over the run (/proc/stat)
 
     @property
     def cpu(self) -> float:
@@ -53,6 +58,14 @@ class Peaks:
                 f"sandbox {self.rss['sandbox'] / MIB:.0f} + supervisor {self.rss['supervisor'] / MIB:.0f}), "
                 f"own {self.per_worker_own() / MIB:.0f} MiB (sandbox, supervisor USS); "
                 f"zygote {self.rss['zygote'] / MIB:.0f} MiB; whole tree PSS {self.tree_pss / MIB:.0f} MiB")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every CPU of the machine spent busy (not idle, not waiting on I/O) since boot."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]  # steal (the hypervisor's) and guest left out
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def _is_zygote_image(proc: psutil.Process) -> bool:
@@ -127,9 +140,11 @@ class Sampler:
             time.sleep(self.interval)
 
     def __enter__(self) -> Peaks:
+        self._busy_at_start = machine_busy_seconds()
         self._thread.start()
         return self.peaks
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.peaks.machine_cpu = machine_busy_seconds() - self._busy_at_start
