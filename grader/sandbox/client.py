@@ -139,7 +139,7 @@ class Zygote:
             atexit.register(self.close)
         try:
             self._start()
-        except RuntimeError as exc:
+        except (RuntimeError, OSError) as exc:  # no TensorFlow, no room in /tmp: this sandbox cannot start
             raise SandboxFailure("start", str(exc)) from None
 
     def _ask(self, spec: dict, sandbox_fd: int, status_fd: int) -> dict:
