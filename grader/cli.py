@@ -81,11 +81,12 @@ def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | No
             fail(str(exc))
     start_runtime()
     from grader.batch import grade_batch
+    from grader.executors import usable_cores
     from grader.progress import batch_display
 
     display = batch_display(progress)
     try:
-        summary = grade_batch(course, assignment, list(paths), out_dir, jobs=jobs or os.cpu_count() or 1,
+        summary = grade_batch(course, assignment, list(paths), out_dir, jobs=jobs or usable_cores(),
                               gradebook_path=gradebook, force=force, manifest=manifest, progress=display,
                               executor=remote)
     except OSError as exc:
@@ -130,12 +131,13 @@ def check(assignment: str, file: str, course_dir: Path | None) -> None:
     if not submission.ok:
         fail("; ".join(submission.problems), 2)
     start_runtime()
+    from grader.executors import usable_cores
     from grader.grading import Grader
     from grader.sandbox.client import Zygote
 
     zygote = Zygote()
     try:
-        result = Grader(spec, zygote, public=True).grade(submission)
+        result = Grader(spec, zygote, public=True, ahead=usable_cores() > 1).grade(submission)
     finally:
         zygote.close()
     from grader.cli_output import print_check_summary

@@ -11,6 +11,7 @@ submissions it held come back as judge errors ("needs regrading").
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -34,13 +35,22 @@ class Executor(Protocol):
     def run(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]: ...
 
 
-def _init_worker(course_root: str, assignment_id: str, socket_path: str, root_dir: str, public: bool) -> None:
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask, which containers and ``taskset`` narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def _init_worker(course_root: str, assignment_id: str, socket_path: str, root_dir: str, public: bool,
+                 ahead: bool) -> None:
     global _worker_grader
     from grader.runtime import require_keras3
 
     require_keras3()
     assignment = Course(course_root).assignment(assignment_id)
-    _worker_grader = Grader(assignment, Zygote.attach(socket_path, root_dir), public=public)
+    _worker_grader = Grader(assignment, Zygote.attach(socket_path, root_dir), public=public, ahead=ahead)
 
 
 def _grade_in_worker(submission: Submission) -> SubmissionResult:
@@ -74,13 +84,16 @@ class LocalExecutor:
         return [warning] if warning else []
 
     def run(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
-        if self.jobs == 1 or len(submissions) <= 1:
-            yield from self._run_here(submissions)
+        workers = min(self.jobs, len(submissions))
+        # With a core to spare, sandboxes start and warm up ahead of the checks (see `Session`).
+        ahead = usable_cores() > workers
+        if workers <= 1:
+            yield from self._run_here(submissions, ahead)
         else:
-            yield from self._run_pool(submissions)
+            yield from self._run_pool(submissions, workers, ahead)
 
-    def _run_here(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
-        grader = Grader(self.course.assignment(self.assignment_id), self.zygote, public=self.public)
+    def _run_here(self, submissions: list[Submission], ahead: bool) -> Iterator[tuple[Submission, SubmissionResult]]:
+        grader = Grader(self.course.assignment(self.assignment_id), self.zygote, public=self.public, ahead=ahead)
         for submission in submissions:
             try:
                 result = grader.grade(submission)
@@ -88,10 +101,11 @@ class LocalExecutor:
                 result = judge_failure(submission, self.assignment_id, exc)
             yield submission, result
 
-    def _run_pool(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
+    def _run_pool(self, submissions: list[Submission], workers: int,
+                  ahead: bool) -> Iterator[tuple[Submission, SubmissionResult]]:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
-            max_workers=min(self.jobs, len(submissions)),
+            max_workers=workers,
             mp_context=context,
             initializer=_init_worker,
             initargs=(
@@ -100,6 +114,7 @@ class LocalExecutor:
                 self.zygote.socket_path,
                 self.zygote.root_dir,
                 self.public,
+                ahead,
             ),
         ) as pool:
             pending: dict[Future, Submission] = {pool.submit(_grade_in_worker, s): s for s in submissions}
