@@ -37,7 +37,7 @@ def main() -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder: <student>/results.json, <student>/report.html, index.html.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Submissions graded in parallel (default: number of CPU cores).")
+              help="Submissions graded in parallel (default: the number of CPU cores this process may use).")
 @click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SQLite gradebook file (default: OUT/gradebook.sqlite).")
 @click.option("--force", is_flag=True,
@@ -131,13 +131,12 @@ def check(assignment: str, file: str, course_dir: Path | None) -> None:
     if not submission.ok:
         fail("; ".join(submission.problems), 2)
     start_runtime()
-    from grader.executors import usable_cores
     from grader.grading import Grader
     from grader.sandbox.client import Zygote
 
     zygote = Zygote()
     try:
-        result = Grader(spec, zygote, public=True, ahead=usable_cores() > 1).grade(submission)
+        result = Grader(spec, zygote, public=True).grade(submission)
     finally:
         zygote.close()
     from grader.cli_output import print_check_summary

@@ -43,14 +43,13 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker(course_root: str, assignment_id: str, socket_path: str, root_dir: str, public: bool,
-                 ahead: bool) -> None:
+def _init_worker(course_root: str, assignment_id: str, socket_path: str, root_dir: str, public: bool) -> None:
     global _worker_grader
     from grader.runtime import require_keras3
 
     require_keras3()
     assignment = Course(course_root).assignment(assignment_id)
-    _worker_grader = Grader(assignment, Zygote.attach(socket_path, root_dir), public=public, ahead=ahead)
+    _worker_grader = Grader(assignment, Zygote.attach(socket_path, root_dir), public=public)
 
 
 def _grade_in_worker(submission: Submission) -> SubmissionResult:
@@ -85,15 +84,13 @@ class LocalExecutor:
 
     def run(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
         workers = min(self.jobs, len(submissions))
-        # With a core to spare, sandboxes start and warm up ahead of the checks (see `Session`).
-        ahead = usable_cores() > workers
         if workers <= 1:
-            yield from self._run_here(submissions, ahead)
+            yield from self._run_here(submissions)
         else:
-            yield from self._run_pool(submissions, workers, ahead)
+            yield from self._run_pool(submissions, workers)
 
-    def _run_here(self, submissions: list[Submission], ahead: bool) -> Iterator[tuple[Submission, SubmissionResult]]:
-        grader = Grader(self.course.assignment(self.assignment_id), self.zygote, public=self.public, ahead=ahead)
+    def _run_here(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
+        grader = Grader(self.course.assignment(self.assignment_id), self.zygote, public=self.public)
         for submission in submissions:
             try:
                 result = grader.grade(submission)
@@ -101,8 +98,7 @@ class LocalExecutor:
                 result = judge_failure(submission, self.assignment_id, exc)
             yield submission, result
 
-    def _run_pool(self, submissions: list[Submission], workers: int,
-                  ahead: bool) -> Iterator[tuple[Submission, SubmissionResult]]:
+    def _run_pool(self, submissions: list[Submission], workers: int) -> Iterator[tuple[Submission, SubmissionResult]]:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
             max_workers=workers,
@@ -114,7 +110,6 @@ class LocalExecutor:
                 self.zygote.socket_path,
                 self.zygote.root_dir,
                 self.public,
-                ahead,
             ),
         ) as pool:
             pending: dict[Future, Submission] = {pool.submit(_grade_in_worker, s): s for s in submissions}

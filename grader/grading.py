@@ -47,7 +47,6 @@ class Grader:
     public: bool = False  # run the public checks (no reference) instead of the hidden ones
     reference: LocalBackend | None = field(default=None)
     figures: str = "failing"  # see GraderPlugin: "failing" | "all" | "none"
-    ahead: bool = False  # warm sandboxes up and start the next one early: see `Session`; for a spare core
 
     def __post_init__(self) -> None:
         if not self.public and self.reference is None:
@@ -77,7 +76,6 @@ class Grader:
             self.assignment.exercise_names,
             limits=limits_for(self.assignment),
             load_seconds=self.assignment.load_seconds,
-            ahead=self.ahead,
         )
         try:
             result.load = session.load()

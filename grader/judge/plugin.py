@@ -89,7 +89,6 @@ class GraderPlugin:
         self._figures = figures if reference is not None else "none"
         self._only = set(only_exercises) if only_exercises is not None else None  # run just these exercises
         self._current: str | None = None  # the exercise whose checks (or figure) the sandbox last served
-        self._next: dict[str, str] = {}  # exercise -> the exercise whose checks run after its own
         self._plots: dict[str, Plot] = {}
         self.figures: list[dict] = []
         self.figure_errors: list[str] = []
@@ -145,8 +144,6 @@ class GraderPlugin:
         last = len(self._order)
         kept.sort(key=lambda item: self._order.get(item.get_closest_marker(MARK).kwargs["exercise"], last))
         self.items = self.collected(kept)
-        sequence = list(dict.fromkeys(item.get_closest_marker(MARK).kwargs["exercise"] for item in kept))
-        self._next = dict(zip(sequence, sequence[1:], strict=False))
         self.figure_items = {item.nodeid.split("/")[-1]: item.get_closest_marker(FIGURE_MARK).kwargs["exercise"]
                              for item in figures}
         items[:] = kept + (figures if self._figures != "none" else [])  # figures last: they need the verdicts
@@ -163,8 +160,6 @@ class GraderPlugin:
             if self._current is not None and self._student is not None:
                 self._student.fresh()  # each exercise starts from a clean process: one cannot spoil another
             self._current = exercise
-            if figure is None and exercise in self._next and self._student is not None:
-                self._student.prefetch()  # the next exercise's sandbox loads while this one's checks run
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -44,9 +44,6 @@ class Backend:
     def fresh(self) -> None:
         """Start over from the loaded definitions (a new sandbox); in process there is nothing to do."""
 
-    def prefetch(self) -> None:
-        """Get the sandbox the next `fresh` leads to ready in the background, if the backend can."""
-
     def run(self, op: str, call: str, timeout: float | None = None, **fields: Any) -> Any:
         """Encode ``fields``, send ``op``, decode the reply or raise a fault naming ``call``."""
         encoder = Encoder(to_array=self._encode_arg, to_handle=self._encode_handle, array_kind="tensor")
@@ -94,9 +91,6 @@ class SandboxBackend(Backend):
 
     def fresh(self) -> None:
         self.session.fresh()
-
-    def prefetch(self) -> None:
-        self.session.prefetch()
 
 
 class LocalBackend(Backend):

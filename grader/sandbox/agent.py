@@ -13,7 +13,6 @@ inside a compiled model) live here, not in the judge.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import functools
 import io
@@ -364,61 +363,6 @@ def op_ping(agent: Agent) -> str:
     return "pong"
 
 
-def op_warm_up(agent: Agent) -> None:
-    """Pay TensorFlow's first-time costs before a check does: runtime, gradient, trace, XLA, a Keras layer.
-
-    A process forked from the zygote starts with them cold (the zygote must
-    fork before any op runs), ~0.15 s in all; the judge sends this right after
-    ``load`` and reads the reply later, so the sandbox warms up while the judge
-    works. Nothing the student's code can observe changes: no random number is
-    drawn and Keras's automatic-name counters are put back as they were.
-    """
-    names = naming_counters()
-    saved = dict(names)
-    try:
-        x = tf.constant([[0.5, -2.0]])
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = tf.reduce_sum(tf.where(tf.abs(x) < 1.0, tf.square(x) / 2, tf.abs(x) - 0.5))
-        tape.gradient(y, x)
-        branch = _warm_up_branch()
-        tf.function(branch)(x)  # AutoGraph converts it: its converter warms up too
-        tf.function(branch, jit_compile=True)(x)
-        layer = keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros", name="tfgrader_warm_up")
-        with tf.GradientTape() as tape:
-            out = layer(x)
-        tape.gradient(out, layer.trainable_variables)
-    finally:
-        names.clear()
-        names.update(saved)
-
-
-WARM_UP_LABEL = "<tfgrader warm-up>"
-WARM_UP_SOURCE = """\
-def branch(x):
-    if tf.reduce_sum(x) > 0:
-        return tf.reduce_mean(tf.square(x))
-    return tf.reduce_sum(x)
-"""
-
-
-def _warm_up_branch() -> Callable:
-    """A function AutoGraph converts (a tensor ``if``), its source in linecache as a cell's is: the sandbox
-    cannot read the grader's files."""
-    linecache.cache[WARM_UP_LABEL] = (len(WARM_UP_SOURCE), None, WARM_UP_SOURCE.splitlines(True), WARM_UP_LABEL)
-    namespace = {"tf": tf}
-    exec(compile(WARM_UP_SOURCE, WARM_UP_LABEL, "exec"), namespace)  # noqa: S102 - the grader's own constant
-    return namespace["branch"]
-
-
-def naming_counters() -> dict:
-    """Keras's per-prefix counters behind automatic names (``dense``, ``dense_1``, ...)."""
-    from keras.src.backend.common import global_state
-
-    return global_state.get_global_attribute("object_name_uids", default=collections.defaultdict(int),
-                                             set_to_default=True)
-
-
 OPERATIONS: dict[str, Callable[..., Any]] = {
     "load": op_load,
     "lookup": op_lookup,
@@ -434,5 +378,4 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "module": op_module,
     "release": op_release,
     "ping": op_ping,
-    "warm_up": op_warm_up,
 }

@@ -216,7 +216,6 @@ class Sandbox:
     def __init__(self, zygote: Zygote, uid: int, limits: SandboxLimits, wanted: list[str]) -> None:
         self.limits = limits
         self.exit_info: ExitInfo | None = None
-        self._sent = self._received = 0  # requests sent, replies read (see `receive`)
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         status_r, status_w = os.pipe()
         spec = {
@@ -258,43 +257,22 @@ class Sandbox:
             return None
         return event if isinstance(event, dict) else None
 
-    def send(self, header: dict, frames: list[bytes]) -> int:
-        """Send a request without waiting for its reply; returns its number for `receive`."""
+    def request(self, header: dict, frames: list[bytes], timeout: float) -> tuple[dict, list[bytes]]:
         if self.exit_info is not None:
             raise SandboxFailure("exit", "the sandbox is no longer running")
         try:
             send_message(self.sock, header, frames)
-        except (BrokenPipeError, ConnectionResetError):
-            raise self._crash() from None
-        self._sent += 1
-        return self._sent
-
-    def receive(self, number: int, timeout: float, since: float) -> tuple[dict, list[bytes]]:
-        """The reply to request ``number``, within ``timeout`` s of ``since`` (``time.monotonic()``).
-
-        Replies to earlier requests nobody waited for (the warm-up) are read
-        and dropped on the way, within the same time.
-        """
-        if number <= self._received:
-            raise ValueError(f"the reply to request {number} was already read")
-        deadline = since + timeout
-        try:
-            while self._received < number:
-                reply = recv_message(self.sock, deadline)
-                self._received += 1
-            return reply
+            return recv_message(self.sock, time.monotonic() + timeout)
         except DeadlineExceeded:
             self.kill()
             raise SandboxFailure("timeout", f"timed out after {timeout:g} s") from None
-        except (PeerClosed, BrokenPipeError, ConnectionResetError):
+        except PeerClosed:
+            raise self._crash() from None
+        except (BrokenPipeError, ConnectionResetError):
             raise self._crash() from None
         except ProtocolError as exc:
             self.kill()
             raise SandboxFailure("protocol", f"sent a reply the grader cannot accept: {exc}") from None
-
-    def request(self, header: dict, frames: list[bytes], timeout: float) -> tuple[dict, list[bytes]]:
-        since = time.monotonic()
-        return self.receive(self.send(header, frames), timeout, since)
 
     def _crash(self) -> SandboxFailure:
         info = self.wait_exit(timeout=5.0)
@@ -372,54 +350,20 @@ class Output:
 
 
 @dataclass
-class _Started:
-    """A sandbox whose ``load`` request is on its way; the reply is read when the sandbox is needed."""
-
-    sandbox: Sandbox
-    lease: UidLease
-    load: int  # the load request's number
-    since: float  # when it was sent
-
-
-@dataclass
 class Session:
-    """Everything the judge does with one submission's code.
-
-    With ``ahead``, for a judge that leaves a core idle (``--jobs`` below the
-    number of cores): every sandbox warms TensorFlow up right after loading
-    (see `grader.sandbox.agent.op_warm_up`) while the judge works, and
-    `prefetch` starts the next exercise's sandbox during the current one, so
-    the start-up and first-time costs of a fresh process leave the critical
-    path. Without it nothing runs that a check does not ask for (on busy
-    cores the warm-up would only take time from the checks).
-    """
+    """Everything the judge does with one submission's code."""
 
     zygote: Zygote
     cells: list[dict]
     wanted: list[str]
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     load_seconds: float = 60.0
-    ahead: bool = False
     sandbox: Sandbox | None = None
     lease: UidLease | None = None
-    spare: _Started | None = None
     load_report: dict | None = None
     load_failure: SandboxFailure | None = None
     output: Output = field(default_factory=Output)
     restarts: int = 0
-
-    def _start(self, lease: UidLease) -> _Started:
-        """Fork a sandbox and send it the code to load (and, ahead, the warm-up) without waiting."""
-        sandbox = Sandbox(self.zygote, lease.uid, self.limits, self.wanted)
-        since = time.monotonic()
-        try:
-            number = sandbox.send({"op": "load", "cells": self.cells}, [])
-            if self.ahead:
-                sandbox.send({"op": "warm_up"}, [])
-        except SandboxFailure:
-            sandbox.kill()
-            raise
-        return _Started(sandbox, lease, number, since)
 
     def _ensure(self) -> Sandbox:
         if self.load_failure is not None:
@@ -429,34 +373,17 @@ class Session:
         if self.sandbox is not None:
             self.output.add(self.sandbox.exit_info)
             self.restarts += 1
-            self.sandbox = None
+        if self.lease is None:
+            self.lease = UidLease()
+        self.sandbox = Sandbox(self.zygote, self.lease.uid, self.limits, self.wanted)
         try:
-            started, self.spare = self.spare or self._start(self._lease()), None
-        except SandboxFailure as exc:
-            self.load_failure = SandboxFailure(exc.kind, f"loading your code: {exc.message}")
-            raise self.load_failure from None
-        if started.lease is not self.lease:  # the spare's: the last sandbox on ours has ended
-            self._release_lease()
-            self.lease = started.lease
-        self.sandbox = started.sandbox
-        try:
-            reply, _ = started.sandbox.receive(started.load, self.load_seconds, started.since)
+            reply, _ = self.sandbox.request({"op": "load", "cells": self.cells}, [], self.load_seconds)
         except SandboxFailure as exc:
             self.load_failure = SandboxFailure(exc.kind, f"loading your code: {exc.message}")
             raise self.load_failure from None
         if self.load_report is None:
             self.load_report = reply.get("value") if reply.get("ok") else {"errors": [reply.get("error")]}
         return self.sandbox
-
-    def _lease(self) -> UidLease:
-        if self.lease is None:
-            self.lease = UidLease()
-        return self.lease
-
-    def _release_lease(self) -> None:
-        if self.lease is not None:
-            self.lease.release()
-            self.lease = None
 
     def load(self) -> dict:
         try:
@@ -467,26 +394,6 @@ class Session:
 
     def request(self, header: dict, frames: list[bytes], timeout: float) -> tuple[dict, list[bytes]]:
         return self._ensure().request(header, frames, timeout)
-
-    def prefetch(self) -> None:
-        """Ahead only: start the sandbox the next `fresh` will need, on a uid of its own, now.
-
-        The current sandbox is made ready first (so the spare is not taken for
-        it); the spare then loads the code while the current exercise's checks
-        run. A sandbox that cannot start is left to fail, with its message,
-        when it is needed.
-        """
-        if not self.ahead or self.spare is not None or self.load_failure is not None:
-            return
-        try:
-            self._ensure()
-            lease = UidLease()
-        except (SandboxFailure, RuntimeError):  # the check's own request will meet (and report) it
-            return
-        try:
-            self.spare = self._start(lease)
-        except SandboxFailure:
-            lease.release()
 
     def fresh(self) -> None:
         """End the current sandbox (keeping its output); the next request loads the code in a new one.
@@ -501,12 +408,14 @@ class Session:
             self.sandbox = None
 
     def close(self) -> None:
-        self.fresh()
-        if self.spare is not None:  # never used: its output is a repeat of the load's
-            self.spare.sandbox.kill()
-            self.spare.lease.release()
-            self.spare = None
-        self._release_lease()
+        if self.sandbox is not None:
+            if self.sandbox.exit_info is None:
+                self.sandbox.close()
+            self.output.add(self.sandbox.exit_info)
+            self.sandbox = None
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
 
 
 def isolation_warning() -> str | None:

@@ -204,12 +204,12 @@ def test_nothing_outlives_the_sandbox_not_even_a_setsid_grandchild(student):
     session, ns = student
     uid = ns.whoami()["uid"]
     assert ns.escape_by_double_fork() == "forked"
-    assert processes_of(uid, wait=0)  # the grandchild is alive while the sandbox is
+    assert _processes_of(uid, wait=0)  # the grandchild is alive while the sandbox is
     session.close()
-    assert processes_of(uid, wait=5) == []
+    assert _processes_of(uid, wait=5) == []
 
 
-def processes_of(uid: int, wait: float) -> list[int]:
+def _processes_of(uid: int, wait: float) -> list[int]:
     """Live processes of ``uid``, waiting up to ``wait`` seconds for there to be none."""
     import time
 
