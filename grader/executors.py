@@ -78,9 +78,9 @@ class LocalExecutor:
         self.public = public
 
     def warnings(self) -> list[str]:
-        """Batch-wide warnings to show before grading (no full isolation)."""
+        """Batch-wide warnings to show before grading (no full isolation, a zygote that could not warm up)."""
         warning = isolation_warning()
-        return [warning] if warning else []
+        return ([warning] if warning else []) + list(self.zygote.notes)
 
     def run(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
         workers = min(self.jobs, len(submissions))

@@ -74,8 +74,10 @@ def minimal_env() -> dict[str, str]:
 class Zygote:
     """A warm process with TensorFlow imported, forking sandboxes on request."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm_up: bool = True) -> None:
+        """``warm_up=False``: a zygote without `grader.sandbox.warmup` (what benchmarks/zygote_warm_up.py compares)."""
         self.process: subprocess.Popen | None = None
+        self.warm_up = warm_up
         self._own_directory()
         self._start()
 
@@ -91,14 +93,19 @@ class Zygote:
         if os.path.exists(self.socket_path):
             os.unlink(self.socket_path)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.zygote", self.socket_path, str(os.getpid())],
+            [sys.executable, "-m", "grader.sandbox.zygote", self.socket_path, str(os.getpid()),
+             *([] if self.warm_up else ["--no-warm-up"])],
             cwd=self.dir,
             env=minimal_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        self.notes: list[str] = []  # what the zygote could not warm up: sandboxes start slower, not worse
         line = self.process.stdout.readline() if self.process.stdout else b""
+        while line.startswith(b"note: "):
+            self.notes.append(line[len(b"note: "):].decode(errors="replace").strip())
+            line = self.process.stdout.readline()
         if line.strip() != b"ready":
             self.close()
             raise RuntimeError("the sandbox zygote did not start (is TensorFlow installed in this environment?)")
@@ -107,7 +114,8 @@ class Zygote:
     def attach(cls, socket_path: str, root_dir: str) -> Zygote:
         """Use a zygote started by another process (a worker of the same batch)."""
         obj = cls.__new__(cls)
-        obj.dir, obj.socket_path, obj.root_dir, obj.process = None, socket_path, root_dir, None
+        obj.dir, obj.socket_path, obj.root_dir, obj.process, obj.notes = None, socket_path, root_dir, None, []
+        obj.warm_up = True  # if it must start its own (see _replace)
         return obj
 
     def fork(self, spec: dict, sandbox_fd: int, status_fd: int) -> int:

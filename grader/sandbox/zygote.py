@@ -1,8 +1,11 @@
 """The zygote: a process with TensorFlow imported that forks sandboxes on request.
 
-Started once per grading run (``python -m grader.sandbox.zygote SOCKET``) with a
-minimal environment, it imports TensorFlow, Keras and the agent -- and runs no
-TF op, so a fork is safe -- then serves a Unix socket. Each request carries a
+Started once per grading run (``python -m grader.sandbox.zygote SOCKET
+GRADER_PID [--no-warm-up]``) with a minimal environment, it imports
+TensorFlow, Keras and the agent, converts Keras's entry points with AutoGraph
+(`grader.sandbox.warmup`; not with ``--no-warm-up``) -- and runs no
+TF op, so a fork is safe -- then prints ``ready`` (after a ``note: ...`` line
+for each warm-up problem) and serves a Unix socket. Each request carries a
 JSON spec and two file descriptors (SCM_RIGHTS): the sandbox's end of the
 judge's socket pair and the write end of a status pipe.
 
@@ -232,8 +235,9 @@ def _read_init_report(fd: int) -> dict | None:
 
 
 def _run_sandbox(spec: dict, sandbox_fd: int) -> None:
-    from grader.sandbox import jail, server
+    from grader.sandbox import jail, server, warmup
 
+    warmup.reseed_after_fork()
     try:
         jail.confine(
             jail.JailSpec(
@@ -250,7 +254,7 @@ def _run_sandbox(spec: dict, sandbox_fd: int) -> None:
     server.serve(socket.socket(fileno=sandbox_fd), wanted=set(spec.get("wanted", [])))
 
 
-def serve_forever(path: str, grader_pid: int) -> None:
+def serve_forever(path: str, grader_pid: int, warm_up: bool = True) -> None:
     from grader.sandbox import jail
 
     # the grader gone (even by kill -9): the zygote goes, its supervisors and sandboxes follow
@@ -264,11 +268,19 @@ def serve_forever(path: str, grader_pid: int) -> None:
     import grader.sandbox.agent  # noqa: F401
     import grader.sandbox.jail  # noqa: F401
     import grader.sandbox.server  # noqa: F401
+    from grader.sandbox import warmup
+
+    notes = []
+    if warm_up:  # pure Python, no TF op: inherited by every fork
+        warmup.import_lazy_modules()
+        notes = warmup.convert_keras_entry_points()
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)
+    for note in notes:
+        sys.stdout.write(f"note: {' '.join(note.split())}\n")
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     while True:
@@ -293,4 +305,4 @@ def serve_forever(path: str, grader_pid: int) -> None:
 
 
 if __name__ == "__main__":
-    serve_forever(sys.argv[1], int(sys.argv[2]))
+    serve_forever(sys.argv[1], int(sys.argv[2]), warm_up="--no-warm-up" not in sys.argv[3:])
