@@ -1,4 +1,4 @@
-"""What a check author imports: the decorator, the assertion helpers, `as_numpy`."""
+"""What a check author imports: the decorator, the assertion helpers, `as_numpy`, `side_by_side` and `both_sides`."""
 
 from grader.judge.asserts import (
     assert_close,
@@ -9,6 +9,7 @@ from grader.judge.asserts import (
     assert_traces_at_most,
     to_array,
 )
+from grader.judge.concurrent import both_sides, side_by_side
 from grader.judge.errors import CheckFailed, SandboxProblem, StudentCodeError, StudentFault
 from grader.judge.figures import figure, gradient_values, note_missing, values_of
 from grader.judge.plugin import check
@@ -20,6 +21,7 @@ __all__ = [
     "StudentCodeError",
     "StudentFault",
     "as_numpy",
+    "both_sides",
     "assert_close",
     "assert_dtype",
     "assert_gradients_close",
@@ -30,6 +32,7 @@ __all__ = [
     "figure",
     "gradient_values",
     "note_missing",
+    "side_by_side",
     "to_array",
     "values_of",
 ]

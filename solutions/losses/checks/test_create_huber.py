@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from _huber import huber, mistakes
 
-from grader.judge import assert_close, assert_gradients_close, assert_traces_at_most, check
+from grader.judge import assert_close, assert_gradients_close, assert_traces_at_most, check, side_by_side
 
 
 @pytest.mark.parametrize("threshold", [0.5, 2.0, 3.7])
@@ -60,8 +60,8 @@ def test_as_loss_of_a_compiled_model(student, reference, inputs):
     x = inputs.normal((32, 3))
     y = inputs.normal((32, 1), scale=4.0)
     weights = [inputs.normal((3, 1)), np.zeros((1,), np.float32)]
-    got = student.create_huber(2.0).in_compiled_model(x, y, weights, custom_objects=[], save=False)
-    expected = reference.create_huber(2.0).in_compiled_model(x, y, weights, custom_objects=[], save=False)
+    got, expected = side_by_side(student.create_huber(2.0), reference.create_huber(2.0)).in_compiled_model(
+        x, y, weights, custom_objects=[], save=False)
     call = "model.compile(loss=create_huber(2.0)); model.train_on_batch(x, y)"
     for g, e in zip(got["weights"], expected["weights"], strict=True):
         assert_close(g, e, call=f"the weights after {call}", dtype="float32")

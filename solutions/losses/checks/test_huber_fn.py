@@ -11,6 +11,7 @@ from grader.judge import (
     assert_matches_finite_differences,
     assert_traces_at_most,
     check,
+    side_by_side,
 )
 
 CALL = "huber_fn(y_true, y_pred)"
@@ -104,8 +105,8 @@ def test_as_loss_of_a_compiled_model(student, reference, inputs):
     x = inputs.normal((32, 3))
     y = inputs.normal((32, 1), scale=3.0)
     weights = [inputs.normal((3, 1)), np.zeros((1,), np.float32)]
-    got = student.huber_fn.in_compiled_model(x, y, weights, custom_objects=[], save=False)
-    expected = reference.huber_fn.in_compiled_model(x, y, weights, custom_objects=[], save=False)
+    got, expected = side_by_side(student.huber_fn, reference.huber_fn).in_compiled_model(
+        x, y, weights, custom_objects=[], save=False)
     call = "model.compile(loss=huber_fn); model.train_on_batch(x, y)"
     assert_close(got["loss"], expected["loss"], call=f"the loss reported by {call}", dtype="float32")
     for g, e in zip(got["weights"], expected["weights"], strict=True):

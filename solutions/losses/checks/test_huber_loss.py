@@ -11,6 +11,7 @@ from grader.judge import (
     assert_instance_of,
     assert_traces_at_most,
     check,
+    side_by_side,
 )
 
 
@@ -72,8 +73,8 @@ def test_saved_model_reloads_with_threshold(student, reference, inputs):
     x = inputs.normal((32, 3))
     y = inputs.normal((32, 1), scale=4.0)
     weights = [inputs.normal((3, 1)), np.zeros((1,), np.float32)]
-    got = student.HuberLoss(2.0).in_compiled_model(x, y, weights, custom_objects=["HuberLoss"])
-    expected = reference.HuberLoss(2.0).in_compiled_model(x, y, weights, custom_objects=["HuberLoss"])
+    got, expected = side_by_side(student.HuberLoss(2.0), reference.HuberLoss(2.0)).in_compiled_model(
+        x, y, weights, custom_objects=["HuberLoss"])
     call = "model.compile(loss=HuberLoss(2.0)); model.save('m.keras'); keras.saving.load_model(...)"
     if got["reloaded_loss_type"] != "HuberLoss":
         raise CheckFailed(f"after {call} the model's loss is a {got['reloaded_loss_type']}, not your HuberLoss.")
