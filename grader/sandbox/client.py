@@ -75,7 +75,7 @@ class Zygote:
     """A warm process with TensorFlow imported, forking sandboxes on request."""
 
     def __init__(self, warm_up: bool = True) -> None:
-        """``warm_up=False``: a zygote without `grader.sandbox.warmup` (what benchmarks/zygote_warm_up.py compares)."""
+        """``warm_up=False``: a zygote without `grader.sandbox.warmup` (what benchmarks/paired.py compares)."""
         self.process: subprocess.Popen | None = None
         self.warm_up = warm_up
         self._own_directory()
