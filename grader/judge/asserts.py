@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.judge.concurrent import side_by_side
 from grader.judge.errors import CheckFailed
 from grader.judge.proxy import Remote, Trace, describe_call
 
@@ -174,8 +175,7 @@ def assert_gradients_close(
 ) -> None:
     """The tape gradients of sum(f(*args)) w.r.t. ``args[i]`` match the reference's."""
     wrt = tuple(wrt)
-    got = student_fn.gradient(*args, wrt=wrt)
-    expected = reference_fn.gradient(*args, wrt=wrt)
+    got, expected = side_by_side(student_fn, reference_fn).gradient(*args, wrt=wrt)
     for position, g, e in zip(wrt, got.gradients, expected.gradients, strict=True):
         call = f"the gradient of {describe_call(student_fn._label, tuple(args), {})} w.r.t. argument {position + 1}"
         if g is None:

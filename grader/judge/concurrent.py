@@ -72,6 +72,8 @@ def both_sides(fn: Callable[[T], Any], student: T, reference: T) -> tuple[Any, A
     student_future = _waiter.submit(fn, student)
     try:
         expected = fn(reference)
+    except KeyboardInterrupt:
+        raise  # stop now: the grader closes the session on the way out, which ends the student's call
     except BaseException:
         student_future.result()  # the student's exception first, as the serial order would raise it
         raise

@@ -16,6 +16,7 @@ from grader.judge import (
     assert_dtype,
     assert_gradients_close,
     assert_traces_at_most,
+    both_sides,
     check,
 )
 from grader.judge.asserts import finite_difference_gradient, to_array
@@ -131,8 +132,9 @@ def test_upstream_gradient_is_used(student, reference, inputs):
     """Gradients through a model: grad_fn multiplies the upstream gradient"""
     weights = model_weights(inputs)
     x = inputs.normal((8, 4))
-    got = three_layer_model(student, student.lookup("my_softplus_stable"), weights).variable_gradient(x)
-    expected = three_layer_model(reference, reference.lookup("my_softplus_stable"), weights).variable_gradient(x)
+    got, expected = both_sides(
+        lambda ns: three_layer_model(ns, ns.lookup("my_softplus_stable"), weights).variable_gradient(x),
+        student, reference)
     hidden = x.astype(np.float64) @ weights[0] + weights[1]
     ignoring_upstream = x.astype(np.float64).T @ sigmoid(hidden)
     names = ["first Dense kernel", "first Dense bias", "second Dense kernel", "second Dense bias"]
@@ -161,9 +163,9 @@ def test_as_activation_of_a_keras_model(student, reference, inputs):
     """Works as the activation of a Keras model built on symbolic inputs (predict)"""
     weights = model_weights(inputs)
     x = inputs.normal((8, 4), scale=3.0)
-    got = three_layer_model(student, student.lookup("my_softplus_stable"), weights).predict(as_numpy(x), verbose=0)
-    expected = three_layer_model(reference, reference.lookup("my_softplus_stable"), weights).predict(
-        as_numpy(x), verbose=0)
+    got, expected = both_sides(
+        lambda ns: three_layer_model(ns, ns.lookup("my_softplus_stable"), weights).predict(as_numpy(x), verbose=0),
+        student, reference)
     assert_close(got, expected, call="model.predict(x) for Dense(3) → Activation(my_softplus_stable) → Dense(2)",
                  dtype="float32")
 

@@ -11,7 +11,7 @@ from _custom import (
     train_one_step,
 )
 
-from grader.judge import CheckFailed, assert_close, assert_gradients_close, assert_traces_at_most, check
+from grader.judge import CheckFailed, assert_close, assert_gradients_close, assert_traces_at_most, both_sides, check
 
 CALL = "my_l1_regularizer(weights)"
 
@@ -66,11 +66,12 @@ def test_as_kernel_regularizer(student, inputs):
 def test_training_step_with_the_penalty(student, reference, inputs):
     """One training step with the penalty gives the reference's loss and weights"""
     x, y, weights = dense_problem(inputs)
-    got_model, _ = dense_model(student, 5, 3, weights, kernel_regularizer=student.lookup("my_l1_regularizer"))
-    expected_model, _ = dense_model(reference, 5, 3, weights,
-                                    kernel_regularizer=reference.lookup("my_l1_regularizer"))
-    got_loss, got_weights = train_one_step(student, got_model, x, y, 0.5)
-    expected_loss, expected_weights = train_one_step(reference, expected_model, x, y, 0.5)
+
+    def run(ns):
+        model, _ = dense_model(ns, 5, 3, weights, kernel_regularizer=ns.lookup("my_l1_regularizer"))
+        return train_one_step(ns, model, x, y, 0.5)
+
+    (got_loss, got_weights), (expected_loss, expected_weights) = both_sides(run, student, reference)
     call = "model.compile(loss='mse', optimizer=SGD(0.5)); model.train_on_batch(x, y)"
     assert_close(got_loss, expected_loss, call=f"the loss (MSE + penalty) reported by {call}", dtype="float32")
     for name, g, e in zip(["kernel", "bias"], got_weights, expected_weights, strict=True):

@@ -19,6 +19,7 @@ from grader.judge import (
     assert_gradients_close,
     assert_instance_of,
     assert_traces_at_most,
+    both_sides,
     check,
 )
 
@@ -131,10 +132,12 @@ def test_saved_model_reloads_with_factor(student, inputs):
 def test_training_step_with_the_penalty(student, reference, inputs):
     """One training step with the penalty gives the reference's loss and weights"""
     x, y, weights = dense_problem(inputs)
-    got_model, _ = dense_model(student, 5, 3, weights, kernel_regularizer=student.MyL1Regularizer(0.1))
-    expected_model, _ = dense_model(reference, 5, 3, weights, kernel_regularizer=reference.MyL1Regularizer(0.1))
-    got_loss, got_weights = train_one_step(student, got_model, x, y, 0.5)
-    expected_loss, expected_weights = train_one_step(reference, expected_model, x, y, 0.5)
+
+    def run(ns):
+        model, _ = dense_model(ns, 5, 3, weights, kernel_regularizer=ns.MyL1Regularizer(0.1))
+        return train_one_step(ns, model, x, y, 0.5)
+
+    (got_loss, got_weights), (expected_loss, expected_weights) = both_sides(run, student, reference)
     call = "model.compile(loss='mse', optimizer=SGD(0.5)); model.train_on_batch(x, y)"
     assert_close(got_loss, expected_loss, call=f"the loss (MSE + penalty) reported by {call}", dtype="float32")
     for name, g, e in zip(["kernel", "bias"], got_weights, expected_weights, strict=True):

@@ -27,7 +27,7 @@ from _models import (
     trainable_shapes,
 )
 
-from grader.judge import CheckFailed, as_numpy, assert_close, assert_instance_of, check, to_array
+from grader.judge import CheckFailed, as_numpy, assert_close, assert_instance_of, both_sides, check, to_array
 
 
 def expected_shapes(n_in, output_dim):
@@ -130,10 +130,13 @@ def test_added_loss_follows_the_last_call(student, inputs):
 def test_output_gradients_match_reference(student, reference, inputs):
     """Gradients of the predictions w.r.t. the weights match the reference"""
     seed = int(inputs.rng.integers(2**31))
-    model, x, _, _ = tied_model(student, np.random.default_rng(seed))
-    ref, _, _, _ = tied_model(reference, np.random.default_rng(seed))
-    compare_variable_gradients(model.variable_gradient(x), ref.variable_gradient(x),
-                               "sum(ReconstructingRegressor(2)(x))", may_be_none={(30, 7), (7,)})
+
+    def run(side):
+        model, x, _, _ = tied_model(side, np.random.default_rng(seed))  # same x and weights on both sides
+        return model.variable_gradient(x)
+
+    got, expected = both_sides(run, student, reference)
+    compare_variable_gradients(got, expected, "sum(ReconstructingRegressor(2)(x))", may_be_none={(30, 7), (7,)})
 
 
 def train_one_step(side, seed, y=None, eager=False, learning_rate=0.1):
@@ -156,8 +159,8 @@ def test_reconstruction_loss_alone_trains_the_model(student, reference, inputs):
     """The added loss is differentiable: alone, it trains the reconstruction and hidden layers like the reference"""
     seed = int(inputs.rng.integers(2**31))
     # the added loss is small: a large learning rate makes its one step clearly visible in the weights
-    got = train_one_step(student, seed, eager=True, learning_rate=100.0)
-    expected = train_one_step(reference, seed, eager=True, learning_rate=100.0)
+    got, expected = both_sides(lambda side: train_one_step(side, seed, eager=True, learning_rate=100.0),
+                               student, reference)
     call = ("one eager train_on_batch(x, y) step where y = model(x), so that only the added loss has a gradient "
             "(SGD, learning rate 100)")
     before = got["before"]
@@ -182,8 +185,7 @@ def test_fit_step_adds_the_loss(student, reference, inputs):
     """train_on_batch reports mse + the added loss and updates weights like the reference"""
     seed = int(inputs.rng.integers(2**31))
     y = inputs.normal((16, 2))
-    got = train_one_step(student, seed, y=y)
-    expected = train_one_step(reference, seed, y=y)
+    got, expected = both_sides(lambda side: train_one_step(side, seed, y=y), student, reference)
     call = "model.compile(optimizer=SGD(0.1), loss='mse'); model.train_on_batch(x, y)"
     assert_close(got["loss"], expected["loss"], dtype="float32", call=f"the loss returned by {call}")
     assert_close(got["predictions"], expected["predictions"], dtype="float32", call=f"the predictions after {call}")

@@ -27,21 +27,35 @@ from grader.judge import (
     assert_close,
     assert_gradients_close,
     assert_instance_of,
+    both_sides,
     check,
     to_array,
 )
 from grader.judge.asserts import tolerance_for
 
 
-def tied_block(side, inputs, n_layers, n_neurons, batch=32):
-    """A built block of ``side`` with tied weights, its input and its (w, b)."""
+def block_inputs(inputs, n_neurons, batch=32):
+    """The input and the tied (w, b) of a block: drawn once, for both sides."""
     x = inputs.normal((batch, n_neurons))
     w = inputs.normal((n_neurons, n_neurons), scale=np.sqrt(1.0 / n_neurons)).astype(np.float64)
     b = inputs.normal((n_neurons,), scale=0.1).astype(np.float64)
+    return x, w, b
+
+
+def build_tied_block(side, x, w, b, n_layers, label=None):
+    """A block of ``side`` built on ``x``, every kernel set to ``w`` and every bias to ``b``."""
+    n_neurons = x.shape[1]
     layer = side.ResidualBlock(n_layers, n_neurons)
     layer(x)
-    tie_by_shape(layer, {(n_neurons, n_neurons): w, (n_neurons,): b}, f"ResidualBlock({n_layers}, {n_neurons})")
-    return layer, x, w, b
+    table = {(n_neurons, n_neurons): w, (n_neurons,): b}
+    tie_by_shape(layer, table, label or f"ResidualBlock({n_layers}, {n_neurons})")
+    return layer
+
+
+def tied_block(side, inputs, n_layers, n_neurons, batch=32):
+    """A built block of ``side`` with tied weights, its input and its (w, b)."""
+    x, w, b = block_inputs(inputs, n_neurons, batch)
+    return build_tied_block(side, x, w, b, n_layers), x, w, b
 
 
 @check("ResidualBlock", kind="api", points=1)
@@ -114,21 +128,25 @@ def test_values_with_distinct_weights(student, inputs):
 @check("ResidualBlock", kind="gradient", points=1)
 def test_input_gradient_matches_reference(student, reference, inputs):
     """Gradient w.r.t. the input matches the reference (same weights)"""
-    layer, x, w, b = tied_block(student, inputs, 2, 16)
-    ref = reference.ResidualBlock(2, 16)
-    ref(x)
-    tie_by_shape(ref, {(16, 16): w, (16,): b}, "reference")
+    x, w, b = block_inputs(inputs, 16)
+
+    def build(ns):
+        return build_tied_block(ns, x, w, b, 2, label=None if ns is student else "reference")
+
+    layer, ref = both_sides(build, student, reference)
     assert_gradients_close(layer, ref, (x,), wrt=(0,))
 
 
 @check("ResidualBlock", kind="gradient", points=1)
 def test_variable_gradients_match_reference(student, reference, inputs):
     """Gradients reach every kernel and bias, and match the reference"""
-    layer, x, w, b = tied_block(student, inputs, 2, 16)
-    ref = reference.ResidualBlock(2, 16)
-    ref(x)
-    tie_by_shape(ref, {(16, 16): w, (16,): b}, "reference")
-    compare_variable_gradients(layer.variable_gradient(x), ref.variable_gradient(x), "sum(ResidualBlock(2, 16)(x))")
+    x, w, b = block_inputs(inputs, 16)
+
+    def run(ns):
+        return build_tied_block(ns, x, w, b, 2, label=None if ns is student else "reference").variable_gradient(x)
+
+    got, expected = both_sides(run, student, reference)
+    compare_variable_gradients(got, expected, "sum(ResidualBlock(2, 16)(x))")
 
 
 @check("ResidualBlock", kind="graph", points=1)

@@ -19,7 +19,15 @@ from _models import (
     trainable_shapes,
 )
 
-from grader.judge import CheckFailed, assert_close, assert_gradients_close, assert_instance_of, check, to_array
+from grader.judge import (
+    CheckFailed,
+    assert_close,
+    assert_gradients_close,
+    assert_instance_of,
+    both_sides,
+    check,
+    to_array,
+)
 from grader.judge.errors import StudentCodeError
 
 CUSTOM_OBJECTS = ["ResidualRegressor", "ResidualBlock"]
@@ -31,12 +39,24 @@ def expected_shapes(n_in, output_dim):
 
 def tied_model(side, rng, n_in=5, output_dim=3, batch=16, x=None):
     """A built ResidualRegressor of ``side`` with weights tied by shape, its input and its table."""
+    x, t, by_shape = tied_inputs(rng, n_in, output_dim, batch, x)
+    return build_tied_model(side, x, by_shape, output_dim), x, t, by_shape
+
+
+def tied_inputs(rng, n_in=5, output_dim=3, batch=16, x=None):
+    """The input and the tied weights (named, and keyed by shape) of `tied_model`, drawn from ``rng``."""
     x = rng.standard_normal((batch, n_in)).astype(np.float32) if x is None else x
     t, by_shape = regressor_table(rng, n_in, output_dim)
+    return x, t, by_shape
+
+
+def build_tied_model(side, x, by_shape, output_dim=3, label=None):
+    """A ResidualRegressor of ``side`` built on ``x``, its weights set from ``by_shape``."""
+    batch, n_in = x.shape
     model = side.ResidualRegressor(output_dim)
     model(x)
-    tie_by_shape(model, by_shape, f"ResidualRegressor({output_dim}) called on float32[{batch}, {n_in}]")
-    return model, x, t, by_shape
+    tie_by_shape(model, by_shape, label or f"ResidualRegressor({output_dim}) called on float32[{batch}, {n_in}]")
+    return model
 
 
 def explain_get_config(exc: StudentCodeError, what: str) -> None:
@@ -105,21 +125,25 @@ def test_values_other_shapes(student, inputs):
 @check("ResidualRegressor", kind="gradient", points=1)
 def test_input_gradient_matches_reference(student, reference, inputs):
     """Gradient w.r.t. the input matches the reference (same weights)"""
-    model, x, _, by_shape = tied_model(student, inputs.rng)
-    ref = reference.ResidualRegressor(3)
-    ref(x)
-    tie_by_shape(ref, by_shape, "reference")
+    x, _, by_shape = tied_inputs(inputs.rng)
+
+    def build(ns):
+        return build_tied_model(ns, x, by_shape, label=None if ns is student else "reference")
+
+    model, ref = both_sides(build, student, reference)
     assert_gradients_close(model, ref, (x,), wrt=(0,))
 
 
 @check("ResidualRegressor", kind="gradient", points=1)
 def test_variable_gradients_match_reference(student, reference, inputs):
     """Gradients reach all 12 variables and match the reference (the shared block sums its 4 uses)"""
-    model, x, _, by_shape = tied_model(student, inputs.rng)
-    ref = reference.ResidualRegressor(3)
-    ref(x)
-    tie_by_shape(ref, by_shape, "reference")
-    compare_variable_gradients(model.variable_gradient(x), ref.variable_gradient(x), "sum(ResidualRegressor(3)(x))")
+    x, _, by_shape = tied_inputs(inputs.rng)
+
+    def run(ns):
+        return build_tied_model(ns, x, by_shape, label=None if ns is student else "reference").variable_gradient(x)
+
+    got, expected = both_sides(run, student, reference)
+    compare_variable_gradients(got, expected, "sum(ResidualRegressor(3)(x))")
 
 
 @check("ResidualRegressor", kind="training", points=1)
@@ -127,13 +151,15 @@ def test_one_training_step_matches_reference(student, reference, inputs):
     """One SGD step of compile/train_on_batch gives the reference's loss and predictions"""
     seed = int(inputs.rng.integers(2**31))
     y = inputs.normal((16, 3))
-    results = []
-    for side in (student, reference):
+
+    def run(side):
         model, x, _, _ = tied_model(side, np.random.default_rng(seed))  # same x and weights on both sides
         keras_ = side.module("keras")
         model.compile(optimizer=keras_.optimizers.SGD(learning_rate=0.05), loss="mse")
         loss = model.train_on_batch(x, y, return_dict=True)["loss"]
-        results.append((loss, model(x)))
+        return loss, model(x)
+
+    results = both_sides(run, student, reference)
     call = "model.compile(optimizer=SGD(0.05), loss='mse'); model.train_on_batch(x, y)"
     assert_close(results[0][0], results[1][0], call=f"the loss returned by {call}", dtype="float32")
     assert_close(results[0][1], results[1][1], call=f"ResidualRegressor(3)(x) after {call}", dtype="float32")

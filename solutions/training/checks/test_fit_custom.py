@@ -10,7 +10,7 @@ after it (a forward pass after `train_step`): both are accepted.
 import numpy as np
 from _training import iterations, linear, sgd
 
-from grader.judge import CheckFailed, as_numpy, assert_close, check, to_array
+from grader.judge import CheckFailed, as_numpy, assert_close, both_sides, check, to_array
 
 N_INPUTS = 3
 
@@ -36,6 +36,21 @@ def reference_steps(reference, weights, X, y, batch_size, n_steps, lr):
         losses.append(float(np.asarray(reference.train_step(model, optimizer, loss_fn, X_batch, y_batch))))
     predictions.append(float(np.asarray(model(X[:1])).reshape(())))
     return np.array(losses), np.array(predictions)
+
+
+def fit_beside_reference_steps(student, reference, weights, X, y, n_epochs, batch_size, lr):
+    """The student's fit_custom history (SGD(lr), MeanSquaredError(), [mae]) and, at the same time, the
+    `reference_steps` losses and predictions of the same run."""
+
+    def run(side):
+        if side is reference:
+            return reference_steps(reference, weights, X, y, batch_size, n_epochs * (len(X) // batch_size), lr)
+        keras = student.module("keras")
+        model = linear(student, weights, N_INPUTS)
+        return student.fit_custom(model, as_numpy(X), as_numpy(y), n_epochs, batch_size, sgd(student, lr),
+                                  keras.losses.MeanSquaredError(), [keras.metrics.MeanAbsoluteError(name="mae")])
+
+    return both_sides(run, student, reference)
 
 
 def history_list(history, key: str, n_epochs: int, call: str) -> np.ndarray:
@@ -110,14 +125,10 @@ def test_loss_is_the_mean_of_each_epoch(student, reference, inputs):
     n_epochs, batch_size, n, lr = 3, 5, 20, 0.05
     n_steps = n // batch_size
     weights, (X, y) = linear_weights(inputs), same_rows(inputs, n)
-    keras = student.module("keras")
-    model = linear(student, weights, N_INPUTS)
     call = (f"fit_custom(model, X[{n}, 3], y[{n}, 1], {n_epochs}, {batch_size}, SGD({lr}), MeanSquaredError(), "
             "[MeanAbsoluteError(name='mae')]) with all rows of X (and y) equal")
-    history = student.fit_custom(model, as_numpy(X), as_numpy(y), n_epochs, batch_size, sgd(student, lr),
-                                 keras.losses.MeanSquaredError(), [keras.metrics.MeanAbsoluteError(name="mae")])
+    history, (losses, _) = fit_beside_reference_steps(student, reference, weights, X, y, n_epochs, batch_size, lr)
     got = history_list(history, "loss", n_epochs, call)
-    losses, _ = reference_steps(reference, weights, X, y, batch_size, n_epochs * n_steps, lr)
     assert_close(got, epoch_means(losses, n_epochs, n_steps), call=f'history["loss"] of {call}', dtype="float32",
                  rtol=1e-3, mistakes=per_epoch_mistakes(losses, n_epochs, n_steps, "mean loss"))
 
@@ -128,14 +139,10 @@ def test_metrics_are_reset_each_epoch(student, reference, inputs):
     n_epochs, batch_size, n, lr = 3, 4, 12, 0.05
     n_steps = n // batch_size
     weights, (X, y) = linear_weights(inputs), same_rows(inputs, n)
-    keras = student.module("keras")
-    model = linear(student, weights, N_INPUTS)
     call = (f"fit_custom(model, X[{n}, 3], y[{n}, 1], {n_epochs}, {batch_size}, SGD({lr}), MeanSquaredError(), "
             "[MeanAbsoluteError(name='mae')]) with all rows of X (and y) equal")
-    history = student.fit_custom(model, as_numpy(X), as_numpy(y), n_epochs, batch_size, sgd(student, lr),
-                                 keras.losses.MeanSquaredError(), [keras.metrics.MeanAbsoluteError(name="mae")])
+    history, (_, predictions) = fit_beside_reference_steps(student, reference, weights, X, y, n_epochs, batch_size, lr)
     got = history_list(history, "mae", n_epochs, call)
-    _, predictions = reference_steps(reference, weights, X, y, batch_size, n_epochs * n_steps, lr)
     errors = np.abs(float(y[0, 0]) - predictions)
     conventions = [errors[:-1], errors[1:]]  # predictions made before each step, or after it
     expected = [epoch_means(values, n_epochs, n_steps) for values in conventions]

@@ -17,7 +17,7 @@ from _training import (
     sgd,
 )
 
-from grader.judge import CheckFailed, assert_close, assert_traces_at_most, check
+from grader.judge import CheckFailed, assert_close, assert_traces_at_most, both_sides, check
 
 NO_REGULARIZATION = "the loss must include the regularization losses: add sum(model.losses) to the mean loss."
 
@@ -31,13 +31,24 @@ def one_step(side, weights, X, y, regularizer=0.05, batch_norm=False, loss="mse"
     return value, model.get_weights(), optimizer
 
 
+def regularized_steps(student, reference, weights, X, y):
+    """`one_step` of the student and of the reference, and the reference's without the regularizer (the mistake,
+    for the hint); the reference's two while the student's runs."""
+
+    def run(side):
+        if side is student:
+            return one_step(side, weights, X, y)
+        return one_step(side, weights, X, y), one_step(side, weights, X, y, regularizer=0.0)
+
+    got, (expected, without_reg) = both_sides(run, student, reference)
+    return got, expected, without_reg
+
+
 @check("train_step", kind="value", points=1)
 def test_returns_the_loss(student, reference, inputs):
     """Returns the loss: mean of loss_fn plus the regularization losses"""
     weights, (X, y) = mlp_weights(inputs), regression_batch(inputs)
-    got, _, _ = one_step(student, weights, X, y)
-    expected, _, _ = one_step(reference, weights, X, y)
-    without_reg, _, _ = one_step(reference, weights, X, y, regularizer=0.0)
+    (got, _, _), (expected, _, _), (without_reg, _, _) = regularized_steps(student, reference, weights, X, y)
     call = "train_step(model, SGD(0.1), keras.losses.mean_squared_error, X float32[8, 3], y float32[8, 1])"
     assert_close(scalar(got, call), scalar(expected, call), call=f"the loss returned by {call}", dtype="float32",
                  mistakes={NO_REGULARIZATION: scalar(without_reg, call)})
@@ -47,9 +58,7 @@ def test_returns_the_loss(student, reference, inputs):
 def test_weights_after_one_step(student, reference, inputs):
     """Same weights after one step as the reference (L2-regularized model)"""
     weights, (X, y) = mlp_weights(inputs), regression_batch(inputs)
-    _, got, _ = one_step(student, weights, X, y)
-    _, expected, _ = one_step(reference, weights, X, y)
-    _, without_reg, _ = one_step(reference, weights, X, y, regularizer=0.0)
+    (_, got, _), (_, expected, _), (_, without_reg, _) = regularized_steps(student, reference, weights, X, y)
     assert_weights_close(got, expected, call="train_step(model with an L2 kernel regularizer, SGD(0.1), mse, X, y)",
                          names=WEIGHT_NAMES[False], mistakes={NO_REGULARIZATION: without_reg})
 
@@ -60,8 +69,8 @@ def test_loss_object_and_element_wise_loss(student, reference, inputs):
     weights, (X, y) = mlp_weights(inputs), regression_batch(inputs, n=16)
     for loss in ("mse", "MeanSquaredError()"):
         call = f"train_step(model, SGD(0.1), {'keras.losses.mean_squared_error' if loss == 'mse' else loss}, X, y)"
-        got, got_weights, _ = one_step(student, weights, X, y, regularizer=0.0, loss=loss)
-        expected, expected_weights, _ = one_step(reference, weights, X, y, regularizer=0.0, loss=loss)
+        (got, got_weights, _), (expected, expected_weights, _) = both_sides(
+            lambda side, loss=loss: one_step(side, weights, X, y, regularizer=0.0, loss=loss), student, reference)
         assert_close(scalar(got, call), scalar(expected, call), call=f"the loss returned by {call}", dtype="float32")
         assert_weights_close(got_weights, expected_weights, call=call, names=WEIGHT_NAMES[False])
 
@@ -70,8 +79,8 @@ def test_loss_object_and_element_wise_loss(student, reference, inputs):
 def test_runs_the_model_in_training_mode(student, reference, inputs):
     """Runs the model with training=True (batch normalization uses the batch statistics)"""
     weights, (X, y) = mlp_weights(inputs, batch_norm=True), regression_batch(inputs, n=16)
-    _, got, _ = one_step(student, weights, X, y, regularizer=0.0, batch_norm=True)
-    _, expected, _ = one_step(reference, weights, X, y, regularizer=0.0, batch_norm=True)
+    (_, got, _), (_, expected, _) = both_sides(
+        lambda side: one_step(side, weights, X, y, regularizer=0.0, batch_norm=True), student, reference)
     try:
         assert_weights_close(got, expected, call="train_step(model with BatchNormalization, SGD(0.1), mse, X, y)",
                              names=WEIGHT_NAMES[True])
@@ -85,19 +94,21 @@ def test_one_optimizer_step_per_call(student, reference, inputs):
     """One optimizer step per call (optimizer.iterations), right weights after 3 steps with momentum"""
     weights = mlp_weights(inputs)
     batches = [regression_batch(inputs) for _ in range(3)]
-    sides = {}
-    for name, side in (("student", student), ("reference", reference)):
+
+    def run(side):
         keras = side.module("keras")
         model = mlp(side, weights, regularizer=0.02)
         optimizer = sgd(side, 0.05, momentum=0.9)
         loss_fn = keras.losses.MeanSquaredError()
         for k, (X, y) in enumerate(batches, start=1):
             side.train_step(model, optimizer, loss_fn, X, y)
-            if name == "student" and iterations(optimizer) != k:
+            if side is student and iterations(optimizer) != k:
                 raise CheckFailed(f"after {k} call(s) of train_step the optimizer made {iterations(optimizer)} "
                                   "step(s): call optimizer.apply_gradients exactly once per call.")
-        sides[name] = model.get_weights()
-    assert_weights_close(sides["student"], sides["reference"],
+        return model.get_weights()
+
+    got, expected = both_sides(run, student, reference)
+    assert_weights_close(got, expected,
                          call="3 calls of train_step(model, SGD(0.05, momentum=0.9), MeanSquaredError(), X, y)",
                          names=WEIGHT_NAMES[False])
 
@@ -107,18 +118,20 @@ def test_inside_tf_function(student, reference, inputs):
     """Works inside tf.function without retracing for each batch"""
     weights = mlp_weights(inputs)
     batches = [regression_batch(inputs) for _ in range(4)]
-    keras = student.module("keras")
-    model = mlp(student, weights, regularizer=0.02)
-    optimizer = sgd(student, 0.05, momentum=0.9)
-    loss_fn = keras.losses.MeanSquaredError()
-    trace = student.train_step.trace([(model, optimizer, loss_fn, X, y) for X, y in batches])
+
+    def run(side):  # the student's step traced by tf.function, the reference's called eagerly
+        keras = side.module("keras")
+        model = mlp(side, weights, regularizer=0.02)
+        optimizer = sgd(side, 0.05, momentum=0.9)
+        loss_fn = keras.losses.MeanSquaredError()
+        if side is student:
+            return side.train_step.trace([(model, optimizer, loss_fn, X, y) for X, y in batches]), model, optimizer
+        return [side.train_step(model, optimizer, loss_fn, X, y) for X, y in batches], model, optimizer
+
+    (trace, model, optimizer), (expected_losses, ref_model, _) = both_sides(run, student, reference)
     call = "tf.function(train_step)(model, optimizer, loss_fn, X, y) on 4 batches"
     assert_traces_at_most(trace, 2, call=call)  # the first call may trace twice while the optimizer builds its slots
-    ref_model = mlp(reference, weights, regularizer=0.02)
-    ref_optimizer = sgd(reference, 0.05, momentum=0.9)
-    ref_loss_fn = reference.module("keras").losses.MeanSquaredError()
-    for (X, y), out in zip(batches, trace.outputs, strict=True):
-        expected = reference.train_step(ref_model, ref_optimizer, ref_loss_fn, X, y)
+    for out, expected in zip(trace.outputs, expected_losses, strict=True):
         assert_close(scalar(out, call), scalar(expected, call), call=f"the loss returned by {call}", dtype="float32")
     if iterations(optimizer) != len(batches):
         raise CheckFailed(f"after {len(batches)} calls of {call.split(' on ')[0]} the optimizer made "

@@ -9,7 +9,7 @@ rate for both parts, gives the weights of those mistakes, for the hints.
 import numpy as np
 from _training import assert_weights_close, iterations, linear, scalar, sgd
 
-from grader.judge import CheckFailed, assert_close, assert_traces_at_most, check
+from grader.judge import CheckFailed, assert_close, assert_traces_at_most, both_sides, check
 
 LR_LOWER, LR_UPPER = 0.002, 0.3
 NAMES = ["kernel", "bias"]
@@ -67,8 +67,7 @@ CALL = ("train_step_two_optimizers(lower, upper, SGD(0.002), SGD(0.3), MeanSquar
 def test_returns_the_loss(student, reference, inputs):
     """Returns the loss of upper(lower(X))"""
     weights, batches = parts_weights(inputs), [batch(inputs)]
-    got = step(student, weights, batches)[0][0]
-    expected = step(reference, weights, batches)[0][0]
+    got, expected = both_sides(lambda side: step(side, weights, batches)[0][0], student, reference)
     assert_close(scalar(got, CALL), scalar(expected, CALL), call=f"the loss returned by {CALL}", dtype="float32")
 
 
@@ -76,8 +75,8 @@ def test_returns_the_loss(student, reference, inputs):
 def test_each_part_moved_by_its_own_optimizer(student, reference, inputs):
     """lower moves by opt_lower's learning rate × gradient, upper by opt_upper's"""
     weights, batches = parts_weights(inputs), [batch(inputs)]
-    _, got_lower, got_upper, _, _ = step(student, weights, batches)
-    _, expected_lower, expected_upper, _, _ = step(reference, weights, batches)
+    (_, got_lower, got_upper, _, _), (_, expected_lower, expected_upper, _, _) = both_sides(
+        lambda side: step(side, weights, batches), student, reference)
     hint_lower, hint_upper = mistakes(reference, weights, batches, got_lower, got_upper)
     assert_weights_close(got_lower, expected_lower, call=CALL, names=[f"lower {n}" for n in NAMES],
                          mistakes=hint_lower)
@@ -101,29 +100,37 @@ def test_each_optimizer_steps_once_per_call(student, inputs):
 def test_optimizers_with_state(student, reference, inputs):
     """Right weights after 3 steps with momentum optimizers (each keeps its own slots)"""
     weights, batches = parts_weights(inputs), [batch(inputs) for _ in range(3)]
-    results = {}
-    for name, side in (("student", student), ("reference", reference)):
+
+    def run(side):
         lower, upper, opt_lower, opt_upper = build(side, weights, momentum=0.9)
         loss_fn = side.module("keras").losses.MeanSquaredError()
         for X, y in batches:
             side.train_step_two_optimizers(lower, upper, opt_lower, opt_upper, loss_fn, X, y)
-        results[name] = (lower.get_weights(), upper.get_weights())
+        return lower.get_weights(), upper.get_weights()
+
+    (got_lower, got_upper), (expected_lower, expected_upper) = both_sides(run, student, reference)
     call = "3 calls of train_step_two_optimizers(lower, upper, SGD(0.002, momentum=0.9), SGD(0.3, momentum=0.9), ...)"
-    assert_weights_close(results["student"][0], results["reference"][0], call=call, names=[f"lower {n}" for n in NAMES])
-    assert_weights_close(results["student"][1], results["reference"][1], call=call, names=[f"upper {n}" for n in NAMES])
+    assert_weights_close(got_lower, expected_lower, call=call, names=[f"lower {n}" for n in NAMES])
+    assert_weights_close(got_upper, expected_upper, call=call, names=[f"upper {n}" for n in NAMES])
 
 
 @check("train_step_two_optimizers", kind="graph", points=1)
 def test_inside_tf_function(student, reference, inputs):
     """Works inside tf.function without retracing for each batch"""
     weights, batches = parts_weights(inputs), [batch(inputs) for _ in range(3)]
-    lower, upper, opt_lower, opt_upper = build(student, weights)
-    loss_fn = student.module("keras").losses.MeanSquaredError()
-    trace = student.train_step_two_optimizers.trace(
-        [(lower, upper, opt_lower, opt_upper, loss_fn, X, y) for X, y in batches])
+
+    def run(side):  # the student's step traced by tf.function, the reference's called eagerly (`step`)
+        if side is not student:
+            return step(side, weights, batches)
+        lower, upper, opt_lower, opt_upper = build(side, weights)
+        loss_fn = side.module("keras").losses.MeanSquaredError()
+        trace = side.train_step_two_optimizers.trace(
+            [(lower, upper, opt_lower, opt_upper, loss_fn, X, y) for X, y in batches])
+        return trace, lower, upper
+
+    (trace, lower, upper), (losses, expected_lower, expected_upper, _, _) = both_sides(run, student, reference)
     call = "tf.function(train_step_two_optimizers)(lower, upper, opt_lower, opt_upper, loss_fn, X, y) on 3 batches"
     assert_traces_at_most(trace, 2, call=call)  # the first call may trace twice while the optimizers build
-    losses, expected_lower, expected_upper, _, _ = step(reference, weights, batches)
     for out, expected in zip(trace.outputs, losses, strict=True):
         assert_close(scalar(out, call), scalar(expected, call), call=f"the loss returned by {call}", dtype="float32")
     assert_weights_close(lower.get_weights(), expected_lower, call=call, names=[f"lower {n}" for n in NAMES])
