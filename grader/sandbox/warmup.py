@@ -70,4 +70,3 @@ def convert_keras_entry_points() -> list[str]:
         finally:
             tempfile.tempdir = previous
     return problems
-

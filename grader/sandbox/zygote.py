@@ -2,9 +2,9 @@
 
 Started once per grading run (``python -m grader.sandbox.zygote SOCKET
 GRADER_PID [--no-warm-up]``) with a minimal environment, it imports
-TensorFlow, Keras and the agent, converts Keras's entry points with AutoGraph
-(`grader.sandbox.warmup`; not with ``--no-warm-up``) -- and runs no
-TF op, so a fork is safe -- then prints ``ready`` (after a ``note: ...`` line
+TensorFlow, Keras and the agent, warms up (`grader.sandbox.warmup`:
+``numpy.random`` imported, Keras's entry points converted by AutoGraph; not
+with ``--no-warm-up``) -- and runs no TF op, so a fork is safe -- then prints ``ready`` (after a ``note: ...`` line
 for each warm-up problem) and serves a Unix socket. Each request carries a
 JSON spec and two file descriptors (SCM_RIGHTS): the sandbox's end of the
 judge's socket pair and the write end of a status pipe.
