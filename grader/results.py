@@ -21,7 +21,7 @@ class CheckResult:
     status: str = "failed"  # passed | failed | error (a judge-side problem: needs regrading)
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
-    fault: str | None = None  # mismatch | exception | not_implemented | timeout | crash | memory | ...
+    fault: str | None = None  # mismatch | exception | not_implemented | timeout | crash | memory | processes | ...
     duration: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:

@@ -210,7 +210,7 @@ class GraderPlugin:
             result.message, result.details, result.fault = exc.message, exc.details, "mismatch"
         elif isinstance(exc, StudentFault):
             result.message, result.details, result.fault = exc.message, exc.details, exc.kind
-            if isinstance(exc, SandboxProblem) and exc.kind in {"timeout", "memory"}:
+            if isinstance(exc, SandboxProblem) and exc.kind in {"timeout", "memory", "processes"}:
                 self._poisoned.setdefault(
                     exercise, f"not run: an earlier check of {exercise} stopped ({exc.message})"
                 )

@@ -24,6 +24,7 @@ SANDBOX_FAULTS = {
     "timeout": "timed out",
     "crash": "crashed",
     "memory": "ran out of memory",
+    "processes": "started too many processes",
     "exit": "ended the process",
     "protocol": "sent what cannot be accepted",
 }

@@ -41,13 +41,14 @@ class SandboxFailure(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
-        self.kind = kind  # timeout | crash | exit | memory | protocol | start
+        self.kind = kind  # timeout | crash | exit | memory | processes | protocol | start
         self.message = message
 
 
 @dataclass(frozen=True)
 class SandboxLimits:
     memory_bytes: int = 3 << 30
+    processes: int = 32  # the sandbox and what it forks, threads not counted: a fork bomb is stopped at once
     cpu_seconds: int = 900
     tmp_bytes: int = 128 << 20
     file_bytes: int = 64 << 20
@@ -230,6 +231,7 @@ class Sandbox:
             "uid": uid,
             "root_dir": zygote.root_dir,
             "memory_bytes": limits.memory_bytes,
+            "processes": limits.processes,
             "cpu_seconds": limits.cpu_seconds,
             "tmp_bytes": limits.tmp_bytes,
             "file_bytes": limits.file_bytes,
@@ -287,6 +289,10 @@ class Sandbox:
         if info.reason == "memory":
             gib = self.limits.memory_bytes / (1 << 30)
             return SandboxFailure("memory", f"used more than {gib:g} GiB of memory and was stopped")
+        if info.reason == "processes":
+            return SandboxFailure(
+                "processes", f"started more than {self.limits.processes} processes (a fork bomb?) and was stopped"
+            )
         if info.signal is not None:
             words = SIGNAL_WORDS.get(info.signal, f"was ended by signal {info.signal}")
             return SandboxFailure("crash", f"your code {words} (signal {info.signal})")

@@ -55,6 +55,17 @@ class JailError(Exception):
     """Confinement could not be set up."""
 
 
+def task_limit(cores: int) -> int:
+    """``RLIMIT_NPROC`` for a sandbox's uid: 64 + 4 per core, threads included.
+
+    TensorFlow starts about two threads per core and a dozen more (23 on two
+    cores after a Keras ``fit``, ``tf.data`` and XLA). The limit bounds how
+    many spinning copies a fork or thread bomb has before the supervisor stops
+    it, and so how much of the machine's CPU it takes from other sandboxes.
+    """
+    return 64 + 4 * cores
+
+
 @dataclass(frozen=True)
 class JailSpec:
     uid: int
@@ -62,7 +73,7 @@ class JailSpec:
     cpu_seconds: int = 600
     file_bytes: int = 64 * 1024 * 1024
     open_files: int = 256
-    processes: int = 512  # threads count too; TensorFlow starts dozens
+    processes: int = field(default_factory=lambda: task_limit(os.cpu_count() or 1))
     tmp_bytes: int = 128 * 1024 * 1024
     extra_readonly: tuple[str, ...] = field(default_factory=tuple)
 

@@ -79,6 +79,26 @@ def hog_memory():
     while True:
         blocks.append(bytearray(256 * 1024 * 1024))
 
+def hog_memory_in_a_child():
+    if os.fork() == 0:
+        hog_memory()
+    os.wait()
+
+def share_memory_with_children(megabytes, children):
+    shared = bytearray(megabytes << 20)  # written (zeroed), so resident
+    for _ in range(children):
+        if os.fork() == 0:
+            time.sleep(600)
+    time.sleep(1)  # several rounds of the supervisor's watch
+    return len(shared) >> 20
+
+def start_sleepers(count):
+    for _ in range(count):
+        if os.fork() == 0:
+            time.sleep(600)
+    time.sleep(2)  # the supervisor's watch comes round
+    return "still here"
+
 def ping():
     return "pong"
 
@@ -194,6 +214,45 @@ def test_memory_hog_is_stopped(session, zygote):
         with pytest.raises(SandboxProblem, match="memory") as info:
             ns.hog_memory()
         assert info.value.kind == "memory"
+        assert ns.ping() == "pong"
+    finally:
+        s.close()
+
+
+def test_memory_hog_in_a_forked_child_is_stopped(session, zygote):
+    from grader.sandbox.client import SandboxLimits, Session
+
+    s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [], limits=SandboxLimits(memory_bytes=1 << 30))
+    try:
+        with pytest.raises(SandboxProblem, match="memory"):
+            Namespace(SandboxBackend(s, timeout=30)).hog_memory_in_a_child()
+    finally:
+        s.close()
+
+
+def test_pages_shared_by_forked_children_count_once(session, zygote):
+    """Five processes sharing one 300 MiB block hold ~0.3 GiB, not the 5 x (0.3 GiB + TF) their RSS adds up to."""
+    from grader.sandbox.client import SandboxLimits, Session
+
+    s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [], limits=SandboxLimits(memory_bytes=2 << 30))
+    try:
+        ns = Namespace(SandboxBackend(s, timeout=30))
+        assert ns.share_memory_with_children(300, 4) == 300
+        assert ns.ping() == "pong"
+    finally:
+        s.close()
+
+
+def test_too_many_processes_are_stopped_and_a_few_are_not(session, zygote):
+    from grader.sandbox.client import SandboxLimits, Session
+
+    s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [], limits=SandboxLimits(processes=16))
+    try:
+        ns = Namespace(SandboxBackend(s, timeout=30))
+        assert ns.start_sleepers(8) == "still here"
+        with pytest.raises(SandboxProblem, match="more than 16 processes") as info:
+            ns.start_sleepers(12)
+        assert info.value.kind == "processes"
         assert ns.ping() == "pong"
     finally:
         s.close()

@@ -1,7 +1,7 @@
 # attack: huber_fn
 # expect: huber_fn=0 create_huber=full HuberLoss=full
-# says: memory
-# what: huber_fn runs a fork bomb (every process forks forever); the copies add up to the memory limit at once.
+# says: processes
+# what: huber_fn runs a fork bomb (every process forks forever); the supervisor stops it past 32 processes.
 # ruff: noqa
 import os
 
