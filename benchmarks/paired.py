@@ -2,12 +2,16 @@
 
     python benchmarks/paired.py --compare warm-up --assignment losses --n 24
     python benchmarks/paired.py --compare side-by-side --assignment losses models --n 12
+    python benchmarks/paired.py --compare reuse-models --assignment losses --n 16
 
 ``--compare warm-up``: two zygotes, one warmed up as the grader's is
 (grader.sandbox.warmup), one started with ``--no-warm-up``.
 ``--compare side-by-side``: one zygote; the checks' ``side_by_side`` /
 ``both_sides`` calls run the student's and the reference's side at once, or
 one after the other (``grader.judge.concurrent.serial``).
+``--compare reuse-models``: one zygote; the reference's ``loss_in_model``
+builds a fresh compiled model each time, or reuses one per (loss, shapes)
+(grader.sandbox.loss_models).
 
 One judge (this process, one reference backend). Each submission is graded
 both ways, one after the other, alternating which goes first, so both meet the
@@ -38,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grade_class import make_class  # noqa: E402 - benchmarks/ is not a package
 from memory import machine_busy_seconds  # noqa: E402
 
-WAYS = {"warm-up": ("cold", "warm"), "side-by-side": ("serial", "side by side")}
+WAYS = {"warm-up": ("cold", "warm"), "side-by-side": ("serial", "side by side"),
+        "reuse-models": ("fresh models", "reused models")}
 
 
 def graders(compare: str, assignment_id: str, stack: ExitStack) -> dict[str, tuple[object, Callable[[], None]]]:
@@ -61,6 +66,10 @@ def graders(compare: str, assignment_id: str, stack: ExitStack) -> dict[str, tup
         cold = Grader(assignment, zygote(warm_up=False), reference=warm.reference)
         return {base: (cold, lambda: None), new: (warm, lambda: None)}
     grader = Grader(assignment, zygote())
+    if compare == "reuse-models":
+        models = grader.reference.agent.loss_models
+        return {base: (grader, lambda: setattr(models, "reuse", False)),
+                new: (grader, lambda: setattr(models, "reuse", True))}
     return {base: (grader, lambda: setattr(concurrent, "serial", True)),
             new: (grader, lambda: setattr(concurrent, "serial", False))}
 

@@ -28,7 +28,7 @@ def reference_backend(assignment: Assignment) -> LocalBackend:
     solution = read_submission(assignment.solution_path)
     if not solution.ok:
         raise RuntimeError(f"the reference solution cannot be read: {'; '.join(solution.problems)}")
-    backend = LocalBackend(solution.cells, assignment.exercise_names, name="reference")
+    backend = LocalBackend(solution.cells, assignment.exercise_names, name="reference", reuse_models=True)
     if backend.load_report.get("errors"):
         raise RuntimeError(f"the reference solution fails to load: {backend.load_report['errors']}")
     return backend

@@ -96,9 +96,10 @@ class SandboxBackend(Backend):
 class LocalBackend(Backend):
     """The agent in this process: for the reference solution and in-notebook checks."""
 
-    def __init__(self, cells: list[dict], wanted: list[str], name: str = "reference") -> None:
+    def __init__(self, cells: list[dict], wanted: list[str], name: str = "reference", reuse_models: bool = False) -> None:
+        """``reuse_models``: the agent keeps its compiled models between checks (trusted code only)."""
         self.name = name
-        self.agent = Agent(set(wanted))
+        self.agent = Agent(set(wanted), reuse_models=reuse_models)
         reply, _ = self.agent.handle({"op": "load", "cells": cells}, [])
         self.load_report = reply.get("value", {})
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from grader.runtime import load_tensorflow
 from grader.sandbox import loader
+from grader.sandbox.loss_models import LossModels
 from grader.sandbox.protocol import Decoder, Encoder, HandleRef, Limits, ProtocolError
 
 tf, keras = load_tensorflow()
@@ -49,8 +50,10 @@ def prepare_runtime(intra_threads: int = 1, inter_threads: int = 2) -> None:
 
 
 class Agent:
-    def __init__(self, wanted: set[str] | None = None, limits: Limits | None = None) -> None:
+    def __init__(self, wanted: set[str] | None = None, limits: Limits | None = None, reuse_models: bool = False) -> None:
+        """``reuse_models``: keep compiled models between ``loss_in_model`` calls (`LossModels`; the reference only)."""
         self.wanted = set(wanted or ())
+        self.loss_models = LossModels(reuse=reuse_models)
         self.limits = limits or Limits()
         self.module = loader.new_module("submission")
         self.objects: dict[int, Any] = {}
@@ -329,21 +332,16 @@ def op_loss_in_model(
 ) -> dict:
     """Train a one-layer model compiled with ``loss`` for one step (graph mode), then save and reload it."""
     loss_obj = agent.resolve(loss)
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=tuple(np.shape(x))[1:]), keras.layers.Dense(int(np.shape(y)[-1]))])
-    model.set_weights([np.asarray(w) for w in weights])
-    model.compile(loss=loss_obj, optimizer=keras.optimizers.SGD(learning_rate=0.01))
-    step_loss = model.train_on_batch(np.asarray(x), np.asarray(y))
-    result: dict[str, Any] = {"loss": float(step_loss), "weights": model.get_weights()}
-    if save:
-        path = agent.path(f"loss-model-{agent.next_id}.keras")
-        model.save(path)
+    x_in, y_in = np.asarray(x), np.asarray(y)
+    path = agent.path(f"loss-model-{agent.next_id}.keras") if save else None
+    step_loss, trained = agent.loss_models.train_step(loss_obj, x_in, y_in, [np.asarray(w) for w in weights], path)
+    result: dict[str, Any] = {"loss": step_loss, "weights": trained}
+    if path is not None:
         objects = {name: agent.module.__dict__[name] for name in custom_objects if name in agent.module.__dict__}
         reloaded = keras.saving.load_model(path, custom_objects=objects)
         result["reloaded_loss"] = reloaded.loss
         result["reloaded_loss_type"] = type(reloaded.loss).__name__
         # what evaluate() would report on this one batch, without tracing a test step and building a dataset
-        x_in, y_in = np.asarray(x), np.asarray(y)
         result["reloaded_eval"] = float(reloaded.compute_loss(x=x_in, y=y_in, y_pred=reloaded(x_in, training=False)))
     return result
 
