@@ -36,6 +36,7 @@ from pathlib import Path
 from grader.course import Course
 from grader.executors import judge_failure
 from grader.results import SubmissionResult
+from grader.runtime import freeze_long_lived
 from grader.submission import Submission
 
 CONNECT_SECONDS = 10.0
@@ -109,6 +110,7 @@ class _WorkerState:
             if self.zygote is None:
                 self.zygote = Zygote()
             self.graders[key] = Grader(replace(assignment, secret=bundle.secret), self.zygote, public=public)
+            freeze_long_lived()
         return self.graders[key]
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ from typing import Protocol
 from grader.course import Course
 from grader.grading import Grader, now_iso
 from grader.results import SubmissionResult
+from grader.runtime import freeze_long_lived
 from grader.sandbox.client import Zygote, isolation_warning
 from grader.submission import Submission
 
@@ -50,6 +51,7 @@ def _init_worker(course_root: str, assignment_id: str, socket_path: str, root_di
     require_keras3()
     assignment = Course(course_root).assignment(assignment_id)
     _worker_grader = Grader(assignment, Zygote.attach(socket_path, root_dir), public=public)
+    freeze_long_lived()
 
 
 def _grade_in_worker(submission: Submission) -> SubmissionResult:
@@ -91,6 +93,7 @@ class LocalExecutor:
 
     def _run_here(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
         grader = Grader(self.course.assignment(self.assignment_id), self.zygote, public=self.public)
+        freeze_long_lived()
         for submission in submissions:
             try:
                 result = grader.grade(submission)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 
@@ -28,6 +29,17 @@ def silenced_stderr():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def freeze_long_lived() -> None:
+    """``gc.freeze()``: what is alive now (TensorFlow, Keras, a loaded reference) lives for the whole run.
+
+    The cyclic collector then leaves those ~300k objects alone: a full
+    collection in a judge costs ~170 ms less; and in a fork (every sandbox is
+    the zygote's) it no longer writes into each inherited object, which on a
+    sandbox's first full collection copied ~60 MiB of shared pages.
+    """
+    gc.freeze()
 
 
 def load_tensorflow():

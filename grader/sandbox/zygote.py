@@ -4,8 +4,10 @@ Started once per grading run (``python -m grader.sandbox.zygote SOCKET
 GRADER_PID [--no-warm-up]``) with a minimal environment, it imports
 TensorFlow, Keras and the agent, warms up (`grader.sandbox.warmup`:
 ``numpy.random`` imported, Keras's entry points converted by AutoGraph; not
-with ``--no-warm-up``) -- and runs no TF op, so a fork is safe -- then prints ``ready`` (after a ``note: ...`` line
-for each warm-up problem) and serves a Unix socket. Each request carries a
+with ``--no-warm-up``) -- and runs no TF op, so a fork is safe -- freezes
+what it holds out of the cyclic collector's way (`grader.runtime.freeze_long_lived`),
+then prints ``ready`` (after a ``note: ...`` line for each warm-up problem) and
+serves a Unix socket. Each request carries a
 JSON spec and two file descriptors (SCM_RIGHTS): the sandbox's end of the
 judge's socket pair and the write end of a status pipe.
 
@@ -334,6 +336,9 @@ def serve_forever(path: str, grader_pid: int, warm_up: bool = True) -> None:
         warmup.import_lazy_modules()
         notes = warmup.convert_keras_entry_points()
 
+    from grader.runtime import freeze_long_lived
+
+    freeze_long_lived()  # after the imports and the warm-up, before the first fork
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
