@@ -176,7 +176,7 @@ def supervise(spec: dict, sandbox_fd: int, status_fd: int) -> None:
     os.close(sandbox_fd)
     try:  # ahead of the sandbox's processes, so that a fork bomb cannot starve the watch meant to stop it
         os.setpriority(os.PRIO_PROCESS, 0, -20)
-    except OSError:  # not root: the sandbox's rlimits bound the bomb
+    except OSError:  # not root: the watch keeps its priority (and there is no RLIMIT_NPROC: docs/security.md)
         pass
     _write_status(status_fd, {"event": "started", "pid": pid})
     memory_limit = int(spec.get("memory_bytes", 4 << 30))
