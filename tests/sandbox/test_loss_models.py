@@ -1,5 +1,7 @@
 """The compiled model a loss is trained in: reused on the reference's side, and then exactly as a fresh one."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -9,25 +11,13 @@ from grader.sandbox.loss_models import LossModels, loss_key
 tf, keras = load_tensorflow()
 
 
-class Huber(keras.losses.Loss):
-    def __init__(self, threshold=1.0, **kwargs):
-        self.threshold = threshold
-        super().__init__(**kwargs)
-
-    def call(self, y_true, y_pred):
-        error = y_true - y_pred
-        small = tf.abs(error) < self.threshold
-        return tf.where(small, tf.square(error) / 2, self.threshold * tf.abs(error) - self.threshold**2 / 2)
-
-    def get_config(self):
-        return {**super().get_config(), "threshold": self.threshold}
-
-
-def create_huber(threshold=1.0):
-    def huber(y_true, y_pred):
-        return Huber(threshold).call(y_true, y_pred)
-
-    return huber
+@pytest.fixture(scope="module")
+def solution(losses):
+    """The reference solution of `losses`, imported: its HuberLoss and create_huber."""
+    spec = importlib.util.spec_from_file_location("losses_solution", losses.solution_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def batch(seed, rows=32):
@@ -37,7 +27,8 @@ def batch(seed, rows=32):
     return x, y, [rng.normal(size=(3, 1)).astype(np.float32), np.zeros((1,), np.float32)]
 
 
-def test_equal_losses_share_a_key_and_different_ones_do_not():
+def test_equal_losses_share_a_key_and_different_ones_do_not(solution):
+    Huber, create_huber = solution.HuberLoss, solution.create_huber
     assert loss_key(Huber(2.0)) == loss_key(Huber(2.0)) != loss_key(Huber(1.0))
     assert loss_key(create_huber(2.0)) == loss_key(create_huber(2.0)) != loss_key(create_huber(1.5))
     assert loss_key(create_huber(2.0)) != loss_key(Huber(2.0))
@@ -46,21 +37,22 @@ def test_equal_losses_share_a_key_and_different_ones_do_not():
     assert loss_key(object()) is None
 
 
-@pytest.mark.parametrize("make_loss", [lambda: Huber(2.0), lambda: create_huber(2.0), lambda: "mse"],
+@pytest.mark.parametrize("make_loss", [lambda s: s.HuberLoss(2.0), lambda s: s.create_huber(2.0), lambda s: "mse"],
                          ids=["Loss subclass", "closure", "built-in name"])
-def test_a_reused_model_trains_exactly_as_a_fresh_one(make_loss):
+def test_a_reused_model_trains_exactly_as_a_fresh_one(solution, make_loss):
     fresh, reused = LossModels(reuse=False), LossModels(reuse=True)
     for seed in range(4):
         x, y, weights = batch(seed)
-        loss_a, weights_a = fresh.train_step(make_loss(), x, y, weights)
-        loss_b, weights_b = reused.train_step(make_loss(), x, y, weights)
+        loss_a, weights_a = fresh.train_step(make_loss(solution), x, y, weights)
+        loss_b, weights_b = reused.train_step(make_loss(solution), x, y, weights)
         assert loss_a == loss_b
         for a, b in zip(weights_a, weights_b, strict=True):
             np.testing.assert_array_equal(a, b)
         assert not np.array_equal(weights_b[0], weights[0])  # it did train
 
 
-def test_one_model_per_loss_and_shapes():
+def test_one_model_per_loss_and_shapes(solution):
+    Huber = solution.HuberLoss
     models = LossModels(reuse=True)
     x, y, weights = batch(0)
     models.train_step(Huber(2.0), x, y, weights)
@@ -72,13 +64,14 @@ def test_one_model_per_loss_and_shapes():
     assert not LossModels(reuse=False)._models
 
 
-def test_a_saved_reused_model_reloads_with_its_loss(tmp_path):
+def test_a_saved_reused_model_reloads_with_its_loss(solution, tmp_path):
+    Huber = solution.HuberLoss
     models = LossModels(reuse=True)
     for seed in range(2):
         x, y, weights = batch(seed)
         path = str(tmp_path / f"m{seed}.keras")
         _, trained = models.train_step(Huber(2.0), x, y, weights, save_to=path)
-        reloaded = keras.saving.load_model(path, custom_objects={"Huber": Huber})
+        reloaded = keras.saving.load_model(path, custom_objects={"HuberLoss": Huber})
         assert reloaded.loss.threshold == 2.0
         for a, b in zip(reloaded.get_weights(), trained, strict=True):
             np.testing.assert_array_equal(a, b)
