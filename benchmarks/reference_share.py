@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -42,7 +41,9 @@ def main() -> None:
     parser.add_argument("--assignment", default="losses")
     parser.add_argument("--n", type=int, default=12, help="submissions (fixtures, cycled)")
     args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from grader.runtime import quiet_tensorflow
+
+    quiet_tensorflow()
 
     from grader.course import Course
     from grader.grading import Grader

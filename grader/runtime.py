@@ -12,8 +12,39 @@ class StackError(RuntimeError):
     """The installed TensorFlow/Keras is not what tfgrader grades with."""
 
 
+ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
+
+
 def quiet_tensorflow() -> None:
+    """Settings TensorFlow reads once, when it is imported: no C++ info logs, oneDNN rewrites off.
+
+    oneDNN is off unless the environment says otherwise (``TF_ENABLE_ONEDNN_OPTS=1``):
+    its graph rewrite asks, for every node of every function TensorFlow
+    instantiates and for eager ops, whether a oneDNN kernel exists, and each
+    question scans the whole kernel registry. On the small tensors checks use
+    that is most of the cost of a fresh sandbox's first functions and layers
+    (~70 ms a sandbox; ``losses`` graded x0.82 faster, the in-process floor
+    x0.95). Its kernels pay off only on large convolutions and matmuls.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault(ONEDNN, "0")
+
+
+def onednn_setting() -> str:
+    """``"1"`` or ``"0"``: oneDNN as this process's TensorFlow runs it, for the zygote to import TF with.
+
+    The judge's reference and the student's sandbox must agree: oneDNN's
+    kernels round floats differently. TensorFlow fixes the setting when it is
+    imported, so once it is, ask it; before, the environment decides (default off).
+    """
+    if "tensorflow" in sys.modules:
+        try:
+            from tensorflow.python.util import _pywrap_util_port
+        except ImportError:  # a TF without this private module: the environment is the best guess
+            pass
+        else:
+            return "1" if _pywrap_util_port.IsMklEnabled() else "0"
+    return "1" if os.environ.get(ONEDNN, "0").strip().lower() in {"1", "true", "yes", "on"} else "0"
 
 
 @contextlib.contextmanager

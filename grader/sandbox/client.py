@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from grader.runtime import ONEDNN, onednn_setting
 from grader.sandbox import jail
 from grader.sandbox.protocol import DeadlineExceeded, PeerClosed, ProtocolError, recv_message, send_message
 
@@ -65,6 +66,7 @@ def minimal_env() -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "TF_USE_LEGACY_KERAS": "0",
         "OMP_NUM_THREADS": "1",
+        ONEDNN: onednn_setting(),  # as the judge's TF runs it, so both sides round alike
     }
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed on some CPUs, not secret
         if key in os.environ:
