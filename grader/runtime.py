@@ -23,8 +23,8 @@ def quiet_tensorflow() -> None:
     instantiates and for eager ops, whether a oneDNN kernel exists, and each
     question scans the whole kernel registry. On the small tensors checks use
     that is most of the cost of a fresh sandbox's first functions and layers
-    (~70 ms a sandbox; ``losses`` graded x0.82 faster, the in-process floor
-    x0.95). Its kernels pay off only on large convolutions and matmuls.
+    (~70 ms a sandbox; a ``losses`` submission takes x0.82 the time, the in-process
+    floor x0.95). oneDNN's kernels are built for large convolutions and matmuls.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault(ONEDNN, "0")
@@ -44,7 +44,10 @@ def onednn_setting() -> str:
             pass
         else:
             return "1" if _pywrap_util_port.IsMklEnabled() else "0"
-    return "1" if os.environ.get(ONEDNN, "0").strip().lower() in {"1", "true", "yes", "on"} else "0"
+    value = os.environ.get(ONEDNN)
+    if value is None:
+        return "0"
+    return "0" if value.strip().lower() in {"0", "false"} else "1"  # TF's reading: anything else leaves it on
 
 
 @contextlib.contextmanager
