@@ -127,9 +127,9 @@ def main() -> None:
                         help="also time nbgrader autograde and otter run (losses only)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
-    from grader.runtime import quiet_tensorflow
+    from grader.runtime import configure_tensorflow
 
-    quiet_tensorflow()  # the floor imports TF as the grader does (oneDNN off)
+    configure_tensorflow()  # the floor imports TF as the grader does (oneDNN off)
     figures: dict = {"assignment": args.assignment, "n": args.n, "load_before": load(), "cpus": os.cpu_count()}
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:

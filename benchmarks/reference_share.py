@@ -41,9 +41,9 @@ def main() -> None:
     parser.add_argument("--assignment", default="losses")
     parser.add_argument("--n", type=int, default=12, help="submissions (fixtures, cycled)")
     args = parser.parse_args()
-    from grader.runtime import quiet_tensorflow
+    from grader.runtime import configure_tensorflow
 
-    quiet_tensorflow()
+    configure_tensorflow()
 
     from grader.course import Course
     from grader.grading import Grader

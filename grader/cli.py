@@ -11,7 +11,7 @@ import click
 from grader import __version__, cli_instructor
 from grader.cli_common import COURSE_OPTION, fail, open_course, start_runtime
 from grader.course import CourseError
-from grader.runtime import quiet_tensorflow
+from grader.runtime import configure_tensorflow
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,7 +28,7 @@ def main() -> None:
       tfgrader check losses my_losses.ipynb            # a student's pre-submission check
       tfgrader validate losses                         # prove an assignment's checks
     """
-    quiet_tensorflow()
+    configure_tensorflow()
 
 
 @main.command()

@@ -15,7 +15,7 @@ class StackError(RuntimeError):
 ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
 
 
-def quiet_tensorflow() -> None:
+def configure_tensorflow() -> None:
     """Settings TensorFlow reads once, when it is imported: no C++ info logs, oneDNN rewrites off.
 
     oneDNN is off unless the environment says otherwise (``TF_ENABLE_ONEDNN_OPTS=1``):
@@ -78,7 +78,7 @@ def freeze_long_lived() -> None:
 
 def load_tensorflow():
     """Import TensorFlow and Keras without TF's C++ start-up banner; returns ``(tf, keras)``."""
-    quiet_tensorflow()
+    configure_tensorflow()
     with silenced_stderr():
         import keras
         import tensorflow as tf
@@ -87,7 +87,7 @@ def load_tensorflow():
 
 def require_keras3() -> str:
     """Import Keras and refuse to run on Keras 2 (``TF_USE_LEGACY_KERAS=1`` swaps it in)."""
-    quiet_tensorflow()
+    configure_tensorflow()
     if os.environ.get("TF_USE_LEGACY_KERAS", "").strip().lower() in {"1", "true", "yes"}:
         raise StackError("TF_USE_LEGACY_KERAS is set: tfgrader grades with Keras 3. Unset it and run again.")
     with silenced_stderr():  # TF's C++ start-up banner ignores TF_CPP_MIN_LOG_LEVEL

@@ -13,11 +13,12 @@ from grader.sandbox.client import Session, Zygote
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASK_TF = """
-from grader.runtime import onednn_setting, quiet_tensorflow
-quiet_tensorflow()
+from grader.runtime import onednn_setting, configure_tensorflow
+configure_tensorflow()
+before = onednn_setting()  # read from the environment, as TensorFlow will
 import tensorflow
 from tensorflow.python.util import _pywrap_util_port
-print(_pywrap_util_port.IsMklEnabled(), onednn_setting())
+print(before, _pywrap_util_port.IsMklEnabled(), onednn_setting())
 """
 PROBE = """
 from tensorflow.python.util import _pywrap_util_port
@@ -36,8 +37,9 @@ def tensorflow_in_a_fresh_process(**env: str) -> str:
 
 
 def test_onednn_is_off_unless_the_environment_turns_it_on():
-    assert tensorflow_in_a_fresh_process() == "False 0"
-    assert tensorflow_in_a_fresh_process(TF_ENABLE_ONEDNN_OPTS="1") == "True 1"
+    assert tensorflow_in_a_fresh_process() == "0 False 0"
+    assert tensorflow_in_a_fresh_process(TF_ENABLE_ONEDNN_OPTS="1") == "1 True 1"
+    assert tensorflow_in_a_fresh_process(TF_ENABLE_ONEDNN_OPTS="False") == "0 False 0"
 
 
 def sandbox_onednn(zygote: Zygote) -> bool:
