@@ -17,14 +17,13 @@ from grader.course import Assignment, Course
 from grader.deadlines import Manifest, manifest_gaps, stamp_lateness
 from grader.executors import Executor, local_executor
 from grader.gradebook import Gradebook
-from grader.grading import now_iso
 from grader.judge.plugin import JUDGE_ERROR, collect_items
 from grader.progress import BatchProgress, LineProgress
 from grader.regrade import Plan, assignment_digests, merge, plan, stamp
 from grader.report.build import student_report
 from grader.report.dashboard import CSV_NAME, RESERVED_NAMES, SCRIPT_NAME, class_index, grades_csv
 from grader.report.render import TEMPLATES, render, write_atomic, write_json
-from grader.results import CheckResult, SubmissionResult
+from grader.results import CheckResult, SubmissionResult, now_iso
 from grader.scoring import gradescope_results, status_of, total_score
 from grader.submission import Submission, read_submission
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import click
 
 from grader import __version__, cli_instructor
-from grader.cli_common import COURSE_OPTION, fail, open_course, start_runtime
+from grader.cli_common import COURSE_OPTION, fail, open_course, ready_or_fail, start_runtime
 from grader.course import CourseError
 from grader.runtime import configure_tensorflow
 
@@ -79,24 +80,29 @@ def grade(assignment: str, paths: tuple[str, ...], out_dir: Path, jobs: int | No
             remote = DaskExecutor.connect(scheduler, course, assignment)
         except SchedulerError as exc:
             fail(str(exc))
-    start_runtime()
-    from grader.batch import grade_batch
-    from grader.executors import usable_cores
-    from grader.progress import batch_display
+    with ExitStack() as stack:
+        executor = remote
+        if remote is None:  # started before TensorFlow is imported here: the zygote imports its own meanwhile
+            from grader.executors import local_executor, usable_cores
 
-    display = batch_display(progress)
-    try:
-        summary = grade_batch(course, assignment, list(paths), out_dir, jobs=jobs or usable_cores(),
-                              gradebook_path=gradebook, force=force, manifest=manifest, progress=display,
-                              executor=remote)
-    except OSError as exc:
-        fail(f"cannot write the results: {exc.strerror or exc} ({exc.filename or out_dir})")
-    except sqlite3.Error as exc:
-        fail(f"the gradebook cannot be used: {exc}")
-    finally:
-        display.close()
-        if remote is not None:
-            remote.close()
+            workers = min(jobs or usable_cores(), len(paths))
+            executor = stack.enter_context(local_executor(course, assignment, workers))
+        else:
+            stack.callback(remote.close)
+        start_runtime()
+        if remote is None:
+            ready_or_fail(executor.zygote)
+        from grader.batch import grade_batch
+        from grader.progress import batch_display
+
+        display = stack.enter_context(closing(batch_display(progress)))
+        try:
+            summary = grade_batch(course, assignment, list(paths), out_dir, gradebook_path=gradebook, force=force,
+                                  manifest=manifest, progress=display, executor=executor)
+        except OSError as exc:
+            fail(f"cannot write the results: {exc.strerror or exc} ({exc.filename or out_dir})")
+        except sqlite3.Error as exc:
+            fail(f"the gradebook cannot be used: {exc}")
     from grader.scoring import status_of, total_score
 
     graded = sum(status_of(r) == "graded" for r in summary.results)
@@ -130,13 +136,16 @@ def check(assignment: str, file: str, course_dir: Path | None) -> None:
     submission = read_submission(file)
     if not submission.ok:
         fail("; ".join(submission.problems), 2)
-    start_runtime()
-    from grader.grading import Grader
     from grader.sandbox.client import Zygote
 
-    zygote = Zygote()
+    zygote = Zygote()  # imports TensorFlow while this process does
     try:
-        result = Grader(spec, zygote, public=True).grade(submission)
+        start_runtime()
+        from grader.grading import Grader
+
+        grader = Grader(spec, zygote, public=True)
+        ready_or_fail(zygote, 2)
+        result = grader.grade(submission)
     finally:
         zygote.close()
     from grader.cli_output import print_check_summary
@@ -155,10 +164,17 @@ def validate(assignment: str, course_dir: Path | None) -> None:
         spec = course.assignment(assignment)
     except CourseError as exc:
         fail(str(exc))
-    start_runtime()
-    from grader.validate import validate_assignment
+    from grader.sandbox.client import Zygote
 
-    problems = validate_assignment(spec, echo=click.echo)
+    zygote = Zygote()  # imports TensorFlow while this process does
+    try:
+        start_runtime()
+        from grader.validate import validate_assignment
+
+        ready_or_fail(zygote)
+        problems = validate_assignment(spec, zygote, echo=click.echo)
+    finally:
+        zygote.close()
     if problems:
         for problem in problems:
             click.echo(click.style("✗ ", fg="red") + problem)

@@ -43,3 +43,11 @@ def start_runtime() -> None:
         require_keras3()
     except StackError as exc:
         fail(str(exc))
+
+
+def ready_or_fail(zygote, code: int = 1) -> None:
+    """Wait for the sandbox zygote; a one-line error (exit ``code``) if it could not start."""
+    try:
+        zygote.wait_ready()
+    except RuntimeError as exc:
+        fail(str(exc), code)

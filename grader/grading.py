@@ -14,13 +14,9 @@ from grader.course import Assignment
 from grader.judge.banned import find_uses
 from grader.judge.plugin import GraderPlugin, run_checks
 from grader.judge.proxy import LocalBackend, SandboxBackend
-from grader.results import SubmissionResult
+from grader.results import SubmissionResult, now_iso
 from grader.sandbox.client import SandboxLimits, Session, Zygote
 from grader.submission import Submission, read_submission
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def reference_backend(assignment: Assignment) -> LocalBackend:

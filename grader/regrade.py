@@ -33,9 +33,8 @@ from pathlib import Path
 
 from grader import __version__
 from grader.course import Assignment
-from grader.grading import now_iso
 from grader.judge.plugin import JUDGE_ERROR
-from grader.results import CheckResult, SubmissionResult
+from grader.results import CheckResult, SubmissionResult, now_iso
 
 ITEM_PREFIXES = ("test_", "figure_")  # what the judge's pytest.ini collects (grader.judge.plugin)
 ITEM_FILES = ("figures.py",)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 KINDS = ("value", "gradient", "graph", "serialization", "api", "training")
+
+
+def now_iso() -> str:
+    """The time now, as results record it (UTC, to the second)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass

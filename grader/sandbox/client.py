@@ -75,7 +75,12 @@ def minimal_env() -> dict[str, str]:
 
 
 class Zygote:
-    """A warm process with TensorFlow imported, forking sandboxes on request."""
+    """A warm process with TensorFlow imported, forking sandboxes on request.
+
+    Creating one starts the process and returns at once, so that it imports
+    TensorFlow while the judge imports its own. The first `fork` (or
+    `wait_ready`, or reading `notes`) waits until it is ready.
+    """
 
     def __init__(self, warm_up: bool = True) -> None:
         """``warm_up=False``: a zygote without `grader.sandbox.warmup` (what benchmarks/paired.py compares)."""
@@ -93,8 +98,11 @@ class Zygote:
         os.mkdir(self.root_dir)
 
     def _start(self) -> None:
+        """Start the process; `wait_ready` reads its "ready"."""
         if os.path.exists(self.socket_path):
             os.unlink(self.socket_path)
+        self._ready = False
+        self._notes: list[str] = []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.zygote", self.socket_path, str(os.getpid()),
              *([] if self.warm_up else ["--no-warm-up"])],
@@ -104,27 +112,42 @@ class Zygote:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        self.notes: list[str] = []  # what the zygote could not warm up: sandboxes start slower, not worse
-        line = self.process.stdout.readline() if self.process.stdout else b""
+
+    def wait_ready(self) -> None:
+        """Block until the zygote listens; `RuntimeError` if it died on the way (no TensorFlow...)."""
+        if self._ready:
+            return
+        line = self.process.stdout.readline() if self.process and self.process.stdout else b""
         while line.startswith(b"note: "):
-            self.notes.append(line[len(b"note: "):].decode(errors="replace").strip())
+            self._notes.append(line[len(b"note: "):].decode(errors="replace").strip())
             line = self.process.stdout.readline()
         if line.strip() != b"ready":
-            self.close()
+            if self.process is not None:
+                self.process.kill()
+                self.process.wait()
             raise RuntimeError("the sandbox zygote did not start (is TensorFlow installed in this environment?)")
+        self._ready = True
+
+    @property
+    def notes(self) -> list[str]:
+        """What the zygote could not warm up (sandboxes start slower, not worse); waits until it is ready."""
+        self.wait_ready()
+        return self._notes
 
     @classmethod
     def attach(cls, socket_path: str, root_dir: str) -> Zygote:
-        """Use a zygote started by another process (a worker of the same batch)."""
+        """Use a zygote started, and waited for, by another process (a worker of the same batch)."""
         obj = cls.__new__(cls)
-        obj.dir, obj.socket_path, obj.root_dir, obj.process, obj.notes = None, socket_path, root_dir, None, []
+        obj.dir, obj.socket_path, obj.root_dir, obj.process = None, socket_path, root_dir, None
+        obj._ready, obj._notes = True, []
         obj.warm_up = True  # if it must start its own (see _replace)
         return obj
 
     def fork(self, spec: dict, sandbox_fd: int, status_fd: int) -> int:
         try:
+            self.wait_ready()
             reply = self._ask(spec, sandbox_fd, status_fd)
-        except (OSError, ValueError):  # it died (OOM killer, kill -9) or hangs: a new one, and one more try
+        except (OSError, ValueError, RuntimeError):  # it died (OOM killer, kill -9) or hangs: a new one, one more try
             self._replace()
             try:
                 reply = self._ask({**spec, "root_dir": self.root_dir}, sandbox_fd, status_fd)
@@ -150,6 +173,7 @@ class Zygote:
             atexit.register(self.close)
         try:
             self._start()
+            self.wait_ready()
         except (RuntimeError, OSError) as exc:  # no TensorFlow, no room in /tmp: this sandbox cannot start
             raise SandboxFailure("start", str(exc)) from None
 

@@ -307,6 +307,35 @@ def test_root_without_cap_sys_admin_grades_with_weak_isolation_and_says_so_once(
     assert results["score"] == results["extra_data"]["max_score"] > 0
 
 
+def test_a_zygote_imports_tensorflow_in_the_background_and_says_when_it_cannot_start(capsys):
+    """Creating a zygote does not wait for it (the judge imports its own TF meanwhile); one that dies says so."""
+    from grader.cli_common import ready_or_fail
+    from grader.sandbox.client import Session, Zygote
+
+    zygote = Zygote()
+    try:
+        assert not os.path.exists(zygote.socket_path)  # still importing TensorFlow: the constructor returned
+        zygote.wait_ready()
+        assert os.path.exists(zygote.socket_path)
+        s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [])
+        try:
+            assert Namespace(SandboxBackend(s)).ping() == "pong"
+        finally:
+            s.close()
+    finally:
+        zygote.close()
+
+    doomed = Zygote()
+    try:
+        doomed.process.kill()  # e.g. the OOM killer, while it imports TensorFlow
+        with pytest.raises(SystemExit) as stop:
+            ready_or_fail(doomed, 2)
+        assert stop.value.code == 2
+        assert "the sandbox zygote did not start" in capsys.readouterr().err
+    finally:
+        doomed.close()
+
+
 def test_a_dead_zygote_is_replaced():
     from grader.sandbox.client import Session, Zygote
 
