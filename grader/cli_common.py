@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from grader.course import Course, CourseError
+
+if TYPE_CHECKING:
+    from grader.sandbox.client import Zygote
 
 COURSE_OPTION = click.option(
     "--course",
@@ -45,7 +49,7 @@ def start_runtime() -> None:
         fail(str(exc))
 
 
-def ready_or_fail(zygote, code: int = 1) -> None:
+def ready_or_fail(zygote: Zygote, code: int = 1) -> None:
     """Wait for the sandbox zygote; a one-line error (exit ``code``) if it could not start."""
     try:
         zygote.wait_ready()

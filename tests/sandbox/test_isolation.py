@@ -307,21 +307,28 @@ def test_root_without_cap_sys_admin_grades_with_weak_isolation_and_says_so_once(
     assert results["score"] == results["extra_data"]["max_score"] > 0
 
 
+def assert_a_sandbox_answers(zygote) -> None:
+    """A sandbox forked from ``zygote`` loads the probes and answers."""
+    from grader.sandbox.client import Session
+
+    s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [])
+    try:
+        assert Namespace(SandboxBackend(s)).ping() == "pong"
+    finally:
+        s.close()
+
+
 def test_a_zygote_imports_tensorflow_in_the_background_and_says_when_it_cannot_start(capsys):
     """Creating a zygote does not wait for it (the judge imports its own TF meanwhile); one that dies says so."""
     from grader.cli_common import ready_or_fail
-    from grader.sandbox.client import Session, Zygote
+    from grader.sandbox.client import Zygote
 
     zygote = Zygote()
     try:
         assert not os.path.exists(zygote.socket_path)  # still importing TensorFlow: the constructor returned
         zygote.wait_ready()
         assert os.path.exists(zygote.socket_path)
-        s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [])
-        try:
-            assert Namespace(SandboxBackend(s)).ping() == "pong"
-        finally:
-            s.close()
+        assert_a_sandbox_answers(zygote)
     finally:
         zygote.close()
 
@@ -337,17 +344,13 @@ def test_a_zygote_imports_tensorflow_in_the_background_and_says_when_it_cannot_s
 
 
 def test_a_dead_zygote_is_replaced():
-    from grader.sandbox.client import Session, Zygote
+    from grader.sandbox.client import Zygote
 
     zygote = Zygote()
     try:
         zygote.process.kill()
         zygote.process.wait()
-        s = Session(zygote, [{"label": "cell 1", "source": PROBES}], [])
-        try:
-            assert Namespace(SandboxBackend(s)).ping() == "pong"
-        finally:
-            s.close()
+        assert_a_sandbox_answers(zygote)
     finally:
         zygote.close()
 
@@ -355,18 +358,14 @@ def test_a_dead_zygote_is_replaced():
 
 def test_a_worker_whose_batch_zygote_died_starts_its_own():
     """A `--jobs N` worker is attached to the batch's zygote; that one gone, the worker's next sandbox still starts."""
-    from grader.sandbox.client import Session, Zygote
+    from grader.sandbox.client import Zygote
 
     batch = Zygote()
     worker = Zygote.attach(batch.socket_path, batch.root_dir)
     try:
         batch.process.kill()
         batch.process.wait()
-        s = Session(worker, [{"label": "cell 1", "source": PROBES}], [])
-        try:
-            assert Namespace(SandboxBackend(s)).ping() == "pong"
-        finally:
-            s.close()
+        assert_a_sandbox_answers(worker)
         assert worker.process is not None and worker.process.poll() is None  # its own, alive
         assert worker.socket_path != batch.socket_path
     finally:
