@@ -7,6 +7,10 @@ Measured on the same submissions:
 
 * floor: the same hidden checks in one warm process with TensorFlow imported
   and the student's code loaded in process (no sandbox, no isolation);
+* the ceiling: the floor in as many processes as the largest ``--jobs``, the
+  class split between them, timed from a start signal given once every process
+  has imported TensorFlow and warmed up (floor_share.py): the most any grader
+  could grade with that many cores, with isolation and start-up free;
 * tfgrader --jobs 1 and --jobs 2: the real CLI (sandboxes, reports, gradebook),
   with the peak memory of its process tree (see memory.py);
 * nbgrader autograde and otter run (``losses`` only): the same submissions as
@@ -18,8 +22,9 @@ new student ids; for ``losses`` every ``--crash-every``-th submission is the
 sample ``judy.py`` (a segfault in one exercise, ``os._exit(0)`` in another).
 Crashing submissions cannot run in the floor's process: the floor and the
 tfgrader/floor ratio use the other submissions only. Prints per-submission
-medians, throughput, peak RSS per worker, the ratios tfgrader/floor and
-tfgrader's throughput over each peer's, the load average before and after;
+medians, throughput, peak RSS per worker, the ratios tfgrader/floor,
+tfgrader's throughput over each peer's and the ceiling's over each peer's, the
+load average before and after;
 ``--json FILE`` also writes the figures. CPU seconds: the floor's own process
 time; the peers' reaped children (getrusage); tfgrader's, the machine's busy
 time over the run (its sandboxes are not reaped children: see memory.py), so
@@ -65,8 +70,11 @@ def make_class(assignment: str, n: int, folder: Path, crash_every: int) -> tuple
     return paths, crashing
 
 
-def floor(assignment_id: str, paths: list[Path]) -> dict[str, float]:
-    """Seconds per submission with the checks and the student's code in this one warm process."""
+def floor_grader(assignment_id: str):
+    """A function grading one submission (path -> (student, seconds)) with the floor: checks and code in this process.
+
+    The reference is built once, here, as a grader's judge builds it.
+    """
     from grader.course import Course
     from grader.grading import reference_backend
     from grader.judge.plugin import GraderPlugin, run_checks
@@ -75,17 +83,58 @@ def floor(assignment_id: str, paths: list[Path]) -> dict[str, float]:
 
     assignment = Course().assignment(assignment_id)
     reference = reference_backend(assignment)
-    times = {}
-    cpu = time.process_time()
-    for path in paths:
+
+    def grade(path: Path) -> tuple[str, float]:
         started = time.perf_counter()
         sub = read_submission(path)
         student = LocalBackend(sub.cells, assignment.exercise_names, name="student")
         plugin = GraderPlugin(student, reference, assignment.secret, assignment.id, sub.student,
                               assignment.check_seconds, exercise_order=assignment.exercise_names)
         run_checks(str(assignment.checks_dir), plugin)
-        times[sub.student] = time.perf_counter() - started
+        return sub.student, time.perf_counter() - started
+
+    return grade
+
+
+def floor(assignment_id: str, paths: list[Path]) -> tuple[dict[str, float], float]:
+    """Seconds per submission with the checks and the student's code in this one warm process; its CPU seconds."""
+    cpu = time.process_time()
+    grade = floor_grader(assignment_id)
+    times = dict(grade(path) for path in paths)
     return times, time.process_time() - cpu
+
+
+def parallel_floor(assignment_id: str, paths: list[Path], processes: int) -> dict:
+    """The floor in PROCESSES processes at once, the class split between them (floor_share.py).
+
+    The most any grader could grade in a given time with that many cores: the
+    checks and the code alone, no isolation, no start-up (each process imports
+    TensorFlow and warms up before the clock starts). Returns the wall time
+    from the start signal to the last process done and their CPU seconds.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
+        go = Path(tmp) / "go"
+        workers = []
+        for k in range(processes):
+            ready = Path(tmp) / f"ready{k}"
+            command = [sys.executable, str(Path(__file__).with_name("floor_share.py")), assignment_id, str(paths[0]),
+                       str(ready), str(go), *map(str, paths[k::processes])]
+            workers.append((ready, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                    text=True)))
+        while not all(ready.exists() for ready, _ in workers):
+            if any(proc.poll() is not None for _, proc in workers):
+                break
+            time.sleep(0.01)
+        go.touch()
+        started = time.time()
+        reports = []
+        for _, proc in workers:
+            stdout, stderr = proc.communicate()
+            if proc.returncode:
+                sys.exit(f"the parallel floor failed: {stderr[-2000:]}")
+            reports.append(json.loads(stdout.strip().splitlines()[-1]))
+    return {"processes": processes, "wall": max(r["end"] for r in reports) - started,
+            "cpu": sum(r["cpu"] for r in reports), "n": sum(r["n"] for r in reports)}
 
 
 def tfgrader(assignment_id: str, paths: list[Path], jobs: int) -> dict:
@@ -145,6 +194,14 @@ def main() -> None:
         rows.append(("floor (in process, no isolation)", floor_median, None, sum(floor_times.values()),
                      floor_cpu / len(safe), "", ""))
 
+        processes = max(args.jobs)
+        if processes > 1:
+            ceiling = parallel_floor(args.assignment, safe, processes)
+            ceiling["throughput_per_min"] = ceiling["n"] / ceiling["wall"] * 60
+            figures["floor_parallel"] = ceiling
+            rows.append((f"floor x{processes} processes (ceiling)", None, None, ceiling["wall"],
+                         ceiling["cpu"] / ceiling["n"], "", "no start-up: TF imported before the clock"))
+
         for jobs in args.jobs:
             run = tfgrader(args.assignment, paths, jobs)
             safe_median = median(run["per"][p.stem] for p in safe)
@@ -189,8 +246,9 @@ def main() -> None:
     print(f"\n{'':34} {'median s/sub':>12} {'(all)':>7} {'wall s':>8} {'subs/min':>9} {'CPU s/sub':>9}")
     for name, med, med_all, wall, cpu, ratio, note in rows:
         rate = f"{args.n / wall * 60:9.1f}" if not name.startswith("floor") else f"{len(floor_times) / wall * 60:9.1f}"
+        med_text = f"{med:12.2f}" if med is not None else " " * 12
         all_text = f"{med_all:7.2f}" if med_all is not None else " " * 7
-        print(f"{name:34} {med:12.2f} {all_text} {wall:8.1f} {rate} {cpu:9.2f}  {ratio}  {note}")
+        print(f"{name:34} {med_text} {all_text} {wall:8.1f} {rate} {cpu:9.2f}  {ratio}  {note}")
     best = max((v["throughput_per_min"] for k, v in figures.items() if k.startswith("tfgrader_")), default=None)
     single = figures.get("tfgrader_jobs1", {}).get("median_all")
     for peer in ("nbgrader", "otter"):
@@ -203,6 +261,11 @@ def main() -> None:
             figures[f"{peer}_cpu_ratio"] = work
             print(f"throughput tfgrader (best --jobs) / {peer}: x{ratio:.1f}{per}; "
                   f"CPU per submission {peer} / tfgrader: x{work:.1f}")
+            if "floor_parallel" in figures:
+                most = figures["floor_parallel"]["throughput_per_min"] / figures[peer]["throughput_per_min"]
+                figures[f"{peer}_ceiling_ratio"] = most
+                print(f"  the ceiling (the floor in {figures['floor_parallel']['processes']} processes) / {peer}: "
+                      f"x{most:.1f}, the most any grader could reach here")
     print(f"load average before {figures['load_before']}, after {figures['load_after']}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, default=str))
